@@ -1,0 +1,205 @@
+"""The labeled/unlabeled split and the paired stream `SSLGAN.fit` trains on.
+
+Data flow of one training step:
+
+    labeled (x, y)  --shuffle, repeat (cycled)-----------\
+                                                          zip --> ((x_l, y_l), x_u) --> train_step
+    unlabeled x     --shuffle, one pass = one epoch------/
+
+The labeled set is small, so it is cycled and reshuffled as often as the unlabeled pass
+needs; the epoch ends when the unlabeled data is used up.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+
+def check_labels(y, num_classes, name="y"):
+    """Returns `y` as a 1-D int32 array after checking it holds class ids.
+
+    Raises a `ValueError` naming `name` for one-hot or float labels and for labels outside
+    `[0, num_classes)`.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim == 2 and y.shape[1] == num_classes and np.all((y == 0) | (y == 1)):
+        raise ValueError(
+            f"`{name}` looks one-hot (shape {y.shape}); pass integer class ids instead, "
+            f"e.g. `{name}.argmax(axis=-1)`."
+        )
+    if y.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be a 1-D array of integer class ids. Received shape {y.shape}."
+        )
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"`{name}` must hold integer class ids. Received dtype {y.dtype} "
+            f"(first values: {y[:5].tolist()}); convert with `{name}.astype('int64')` "
+            "if they are whole numbers."
+        )
+    if y.size:
+        bad = y[(y < 0) | (y >= num_classes)]
+        if bad.size:
+            raise ValueError(
+                f"`{name}` must be in [0, num_classes={num_classes}). Received "
+                f"{bad.size} labels outside it, e.g. {np.unique(bad)[:5].tolist()}."
+            )
+    return y.astype("int32")
+
+
+def check_images(x, name="x"):
+    """Raises a `ValueError` naming `name` if `x` is empty or holds NaN or Inf."""
+    x = np.asarray(x)
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(
+            f"`{name}` must be a non-empty batch of examples. Received shape {x.shape}."
+        )
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        count = int(np.sum(~np.isfinite(x).reshape(len(x), -1).all(axis=1)))
+        raise ValueError(f"`{name}` holds NaN or Inf values in {count} examples.")
+    return x
+
+
+def split_labeled(x, y, num_labeled, seed=None, balanced=True, num_classes=None):
+    """Draws `num_labeled` labeled examples; all of `x` stays the unlabeled pool.
+
+    As in the reference setup (Salimans et al. 2016), the labeled examples are also part
+    of the unlabeled data.
+
+    Args:
+        x: array `(n, ...)` of examples.
+        y: int array `(n,)` of class ids.
+        num_labeled: int, how many labeled examples to draw.
+        seed: int or `None`, seed of the draw.
+        balanced: bool. If `True`, draw `num_labeled / num_classes` of each class.
+        num_classes: int or `None`. Defaults to `max(y) + 1`.
+
+    Returns:
+        `((x_labeled, y_labeled), x_unlabeled)`.
+
+    Example:
+    ```python
+    (x_l, y_l), x_u = keras_sslgan.split_labeled(x_train, y_train, 100, seed=0)
+    ```
+    """
+    x = np.asarray(x)
+    if len(x) != len(np.asarray(y)):
+        raise ValueError(
+            f"`x` and `y` must have the same length. Received len(x)={len(x)}, "
+            f"len(y)={len(np.asarray(y))}."
+        )
+    num_classes = int(num_classes or np.max(y) + 1)
+    y = check_labels(y, num_classes, "y")
+    if int(num_labeled) != num_labeled or not 0 < num_labeled <= len(x):
+        raise ValueError(
+            f"`num_labeled` must be an integer in [1, {len(x)}] (the size of `x`). "
+            f"Received: num_labeled={num_labeled}"
+        )
+    rng = np.random.default_rng(seed)
+    if balanced:
+        if num_labeled % num_classes:
+            raise ValueError(
+                f"With balanced=True, `num_labeled` must be divisible by num_classes="
+                f"{num_classes}. Received: num_labeled={num_labeled}"
+            )
+        per_class = num_labeled // num_classes
+        chosen = []
+        for k in range(num_classes):
+            members = np.flatnonzero(y == k)
+            if len(members) < per_class:
+                raise ValueError(
+                    f"Class {k} has {len(members)} examples, fewer than the {per_class} "
+                    f"per class that num_labeled={num_labeled} asks for."
+                )
+            chosen.append(rng.choice(members, per_class, replace=False))
+        index = np.sort(np.concatenate(chosen))
+    else:
+        index = np.sort(rng.choice(len(x), int(num_labeled), replace=False))
+    return (x[index], y[index]), x
+
+
+def _first_component(dataset):
+    if isinstance(dataset.element_spec, (tuple, list)):
+        return dataset.map(lambda *parts: parts[0])
+    return dataset
+
+
+def _shape_of(spec_or_array):
+    return tuple(spec_or_array.shape)
+
+
+def paired_dataset(
+    labeled,
+    unlabeled,
+    batch_size=100,
+    labeled_batch_size=None,
+    seed=None,
+):
+    """Zips the cycled labeled stream with one pass over the unlabeled data.
+
+    Args:
+        labeled: tuple `(x, y)` of arrays, or a `tf.data.Dataset` of batches `(x, y)`.
+        unlabeled: array of examples, or a `tf.data.Dataset` of batches (of `x`, or of
+            tuples whose first part is `x`).
+        batch_size: int, unlabeled examples per step (arrays only).
+        labeled_batch_size: int, labeled examples per step (arrays only). Defaults to
+            `batch_size`.
+        seed: int or `None`, seed of the shuffles.
+
+    Returns:
+        A `tf.data.Dataset` of `((x_labeled, y_labeled), x_unlabeled)` batches; one pass
+        over it is one pass over the unlabeled data.
+    """
+    labeled_batch_size = labeled_batch_size or batch_size
+    for arg, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value}")
+
+    if isinstance(labeled, tf.data.Dataset):
+        labeled_ds = labeled.repeat()
+        labeled_shape = _shape_of(labeled.element_spec[0])[1:]
+    else:
+        if not isinstance(labeled, (tuple, list)) or len(labeled) != 2:
+            raise ValueError(
+                "`labeled` must be a tuple `(x, y)` of arrays or a tf.data.Dataset of "
+                f"`(x, y)` batches. Received: {type(labeled).__name__}"
+            )
+        x_l = check_images(labeled[0], "labeled x")
+        y_l = np.asarray(labeled[1])
+        if len(x_l) != len(y_l):
+            raise ValueError(
+                f"Labeled `x` and `y` must have the same length. Received "
+                f"{len(x_l)} and {len(y_l)}."
+            )
+        labeled_shape = x_l.shape[1:]
+        labeled_ds = (
+            tf.data.Dataset.from_tensor_slices((x_l, y_l))
+            .shuffle(len(x_l), seed=seed, reshuffle_each_iteration=True)
+            .repeat()
+            .batch(labeled_batch_size, drop_remainder=True)
+        )
+
+    if isinstance(unlabeled, tf.data.Dataset):
+        unlabeled_ds = _first_component(unlabeled)
+        unlabeled_shape = _shape_of(unlabeled_ds.element_spec)[1:]
+    else:
+        x_u = check_images(unlabeled, "unlabeled")
+        if batch_size > len(x_u):
+            raise ValueError(
+                f"`batch_size` must be at most the number of unlabeled examples "
+                f"({len(x_u)}). Received: batch_size={batch_size}"
+            )
+        unlabeled_shape = x_u.shape[1:]
+        unlabeled_ds = (
+            tf.data.Dataset.from_tensor_slices(x_u)
+            .shuffle(len(x_u), seed=None if seed is None else seed + 1)
+            .batch(batch_size, drop_remainder=True)
+        )
+
+    if tuple(labeled_shape) != tuple(unlabeled_shape):
+        raise ValueError(
+            "Labeled and unlabeled examples must have the same shape. Received "
+            f"labeled {tuple(labeled_shape)} and unlabeled {tuple(unlabeled_shape)}."
+        )
+    return tf.data.Dataset.zip((labeled_ds, unlabeled_ds)).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,19 @@
+"""Generators and discriminators, and the layers they need."""
+
+from keras_sslgan.networks.initialization import initialize_from_data
+from keras_sslgan.networks.mlp import (
+    mlp_discriminator,
+    mlp_generator,
+    mnist_discriminator,
+    mnist_generator,
+)
+from keras_sslgan.networks.weight_norm_dense import WeightNormDense
+
+__all__ = [
+    "WeightNormDense",
+    "initialize_from_data",
+    "mlp_discriminator",
+    "mlp_generator",
+    "mnist_discriminator",
+    "mnist_generator",
+]

@@ -1,0 +1,105 @@
+"""Loss values against numbers computed by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from keras_sslgan import losses
+
+
+def softplus(v):
+    return math.log1p(math.exp(v))
+
+
+def lse(values):
+    return math.log(sum(math.exp(v) for v in values))
+
+
+UNLABELED = np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]], "float32")
+GENERATED = np.array([[0.2, -0.3, 0.1], [2.0, 1.0, -2.0]], "float32")
+
+
+def test_supervised_loss_by_hand():
+    logits = np.array([[2.0, 0.0, 1.0], [0.5, 0.5, 3.0]], "float32")
+    labels = np.array([0, 1])
+    # -log softmax(l)_y, averaged: [lse(2,0,1) - 2, lse(.5,.5,3) - .5] / 2
+    expected = ((lse([2, 0, 1]) - 2) + (lse([0.5, 0.5, 3]) - 0.5)) / 2
+    assert float(losses.supervised_loss(labels, logits, 3)) == pytest.approx(expected, rel=1e-6)
+    assert expected == pytest.approx(1.5298, abs=1e-4)
+
+
+def test_supervised_loss_ignores_fake_logit():
+    logits = np.array([[2.0, 0.0, 1.0, 50.0]], "float32")
+    expected = lse([2, 0, 1]) - 2
+    assert float(losses.supervised_loss(np.array([0]), logits, 3)) == pytest.approx(
+        expected, rel=1e-6
+    )
+
+
+def test_logsumexp_discriminator_loss_by_hand():
+    # 0.5 * (mean_u softplus(-lse) + mean_g softplus(lse))
+    unlabeled = [softplus(-lse(row)) for row in UNLABELED.tolist()]
+    generated = [softplus(lse(row)) for row in GENERATED.tolist()]
+    expected = 0.5 * (np.mean(unlabeled) + np.mean(generated))
+    value = float(losses.logsumexp_discriminator_loss(UNLABELED, GENERATED))
+    assert value == pytest.approx(expected, rel=1e-6)
+    assert value == pytest.approx(0.9875, abs=1e-4)
+
+
+def test_k_plus_one_discriminator_loss_by_hand():
+    fake_u = np.array([[0.7], [-0.4]], "float32")
+    fake_g = np.array([[1.5], [0.0]], "float32")
+    unlabeled = np.concatenate([UNLABELED, fake_u], axis=1)
+    generated = np.concatenate([GENERATED, fake_g], axis=1)
+    # unlabeled: -log(1 - p_fake) = lse(all) - lse(real); generated: -log p_fake
+    u = [lse(row) - lse(row[:3]) for row in unlabeled.tolist()]
+    g = [lse(row) - row[3] for row in generated.tolist()]
+    expected = 0.5 * (np.mean(u) + np.mean(g))
+    value = float(losses.k_plus_one_discriminator_loss(unlabeled, generated))
+    assert value == pytest.approx(expected, rel=1e-6)
+
+
+def test_k_plus_one_with_zero_fake_logit_equals_logsumexp():
+    rng = np.random.default_rng(0)
+    unlabeled = rng.normal(0, 3, (16, 10)).astype("float32")
+    generated = rng.normal(0, 3, (16, 10)).astype("float32")
+    zero = np.zeros((16, 1), "float32")
+    k_plus_one = losses.k_plus_one_discriminator_loss(
+        np.concatenate([unlabeled, zero], 1), np.concatenate([generated, zero], 1)
+    )
+    logsumexp = losses.logsumexp_discriminator_loss(unlabeled, generated)
+    np.testing.assert_allclose(float(k_plus_one), float(logsumexp), rtol=1e-6)
+    for head, fake in (("logsumexp", []), ("k_plus_one", [zero])):
+        ns = losses.non_saturating_generator_loss(np.concatenate([generated] + fake, 1), head)
+        np.testing.assert_allclose(
+            float(ns), np.mean([softplus(-lse(r)) for r in generated.tolist()]), rtol=1e-5
+        )
+
+
+def test_losses_stay_finite_for_large_logits():
+    big = np.array([[500.0, 400.0], [-500.0, -400.0]], "float32")
+    value = float(losses.logsumexp_discriminator_loss(big, big))
+    # unlabeled rows: softplus(-500) ~ 0, softplus(400) = 400; generated: 500 and ~0
+    assert value == pytest.approx(0.5 * (200.0 + 250.0), rel=1e-5)
+
+
+def test_feature_matching_loss_by_hand():
+    real = np.array([[1.0, 2.0], [3.0, 4.0]], "float32")  # mean (2, 3)
+    generated = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], "float32")  # mean (1, 1)
+    # mean over features of (2-1)^2 and (3-1)^2 = (1 + 4) / 2
+    assert float(losses.feature_matching_loss(real, generated)) == pytest.approx(2.5)
+
+
+def test_non_saturating_generator_loss_by_hand():
+    logits = np.array([[0.0, 0.0]], "float32")  # lse = log 2, D(real) = 2/3
+    assert float(losses.non_saturating_generator_loss(logits)) == pytest.approx(-math.log(2 / 3))
+    k1 = np.array([[0.0, 0.0, math.log(2.0)]], "float32")  # D(real) = 2 / (2 + 2)
+    assert float(losses.non_saturating_generator_loss(k1, "k_plus_one")) == pytest.approx(
+        math.log(2)
+    )
+
+
+def test_unknown_head_is_refused():
+    with pytest.raises(ValueError, match="head='kplus1'"):
+        losses.real_vs_fake_logit(UNLABELED, "kplus1")

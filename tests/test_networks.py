@@ -1,0 +1,62 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_sslgan import networks
+
+
+def test_weight_norm_dense_matches_formula(rng):
+    layer = networks.WeightNormDense(3, activation="relu")
+    x = rng.normal(size=(5, 4)).astype("float32")
+    y = keras.ops.convert_to_numpy(layer(x))
+    v = keras.ops.convert_to_numpy(layer.kernel)
+    layer.scale.assign(np.array([1.0, 2.0, 0.5], "float32"))
+    layer.bias.assign(np.array([0.1, -0.2, 0.3], "float32"))
+    y = keras.ops.convert_to_numpy(layer(x))
+    w = v / np.linalg.norm(v, axis=0) * np.array([1.0, 2.0, 0.5])
+    np.testing.assert_allclose(y, np.maximum(x @ w + [0.1, -0.2, 0.3], 0), rtol=1e-5, atol=1e-6)
+
+
+def test_weight_norm_dense_round_trips_config():
+    layer = networks.WeightNormDense(7, activation="softplus", train_scale=False, name="wn")
+    clone = networks.WeightNormDense.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="units=0"):
+        networks.WeightNormDense(0)
+
+
+def test_data_dependent_init_normalizes_preactivations(rng):
+    model = networks.mlp_discriminator((6,), 3, hidden_units=(16, 8), seed=0)
+    x = rng.normal(2.0, 3.0, size=(256, 6)).astype("float32")
+    assert networks.initialize_from_data(model, x) == 3
+    first = model.get_layer("dense_0")
+    kernel = keras.ops.convert_to_numpy(first.normalized_kernel())
+    pre = x @ kernel + keras.ops.convert_to_numpy(first.bias)
+    np.testing.assert_allclose(pre.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(pre.std(axis=0), 1.0, atol=1e-3)
+    logits, _ = model(x, training=False)
+    logits = keras.ops.convert_to_numpy(logits)
+    np.testing.assert_allclose(logits.std(axis=0), 1.0, atol=1e-3)
+
+
+def test_mnist_networks_have_the_paper_sizes():
+    d = networks.mnist_discriminator(head="k_plus_one")
+    widths = [layer.units for layer in d.layers if isinstance(layer, networks.WeightNormDense)]
+    assert widths == [1000, 500, 250, 250, 250, 11]
+    noise = [layer.stddev for layer in d.layers if isinstance(layer, keras.layers.GaussianNoise)]
+    assert noise == [0.3, 0.5, 0.5, 0.5, 0.5, 0.5]
+    logits, features = d(np.zeros((2, 28, 28, 1), "float32"))
+    assert logits.shape == (2, 11) and features.shape == (2, 250)
+    g = networks.mnist_generator()
+    images = keras.ops.convert_to_numpy(g(np.random.uniform(size=(3, 100)).astype("float32")))
+    assert images.shape == (3, 28, 28, 1) and 0 <= images.min() and images.max() <= 1
+
+
+def test_discriminator_survives_keras_save_load(tmp_path):
+    d = networks.mnist_discriminator(seed=0)
+    x = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
+    d.save(tmp_path / "d.keras")
+    loaded = keras.saving.load_model(tmp_path / "d.keras")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(x)[0]), keras.ops.convert_to_numpy(d(x)[0]), atol=1e-6
+    )

@@ -1,0 +1,214 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from helpers import make_mnist_model
+
+import keras_sslgan
+from keras_sslgan import losses, networks
+
+
+def test_fit_trains_and_reports_every_tracker(mnist_small):
+    (x_l, y_l), x_u, (x_t, y_t) = mnist_small
+    model = make_mnist_model()
+    history = model.fit(
+        (x_l, y_l), x_u, epochs=2, batch_size=100, verbose=0, validation_data=(x_t, y_t)
+    )
+    assert set(history.history) == {
+        "d_loss",
+        "g_loss",
+        "supervised_loss",
+        "unsupervised_loss",
+        "labeled_accuracy",
+        "val_loss",
+        "val_accuracy",
+    }
+    assert len(history.history["d_loss"]) == 2
+    assert history.history["supervised_loss"][1] < history.history["supervised_loss"][0]
+    assert int(model.d_optimizer.iterations) == 20  # 1,000 unlabeled / 100 = 10 steps an epoch
+    assert int(model.g_optimizer.iterations) == 20
+    d_loss = history.history["d_loss"][-1]
+    parts = history.history["supervised_loss"][-1] + history.history["unsupervised_loss"][-1]
+    assert d_loss == pytest.approx(parts, rel=1e-4)  # unlabeled_weight = 1
+
+
+@pytest.mark.parametrize("head", ["logsumexp", "k_plus_one"])
+def test_evaluate_predict_and_classifier_agree(mnist_small, head):
+    (x_l, y_l), x_u, (x_t, y_t) = mnist_small
+    model = make_mnist_model(head=head)
+    model.fit((x_l, y_l), x_u[:300], epochs=1, verbose=0)
+    probabilities = model.predict(x_t, verbose=0)
+    assert probabilities.shape == (500, 10)  # no fake class
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(model.classifier.predict(x_t, verbose=0), probabilities, atol=1e-6)
+    loss, accuracy = model.evaluate(x_t, y_t, verbose=0, batch_size=64)
+    assert accuracy == pytest.approx(np.mean(probabilities.argmax(1) == y_t), abs=1e-6)
+    expected_loss = -np.mean(np.log(probabilities[np.arange(500), y_t]))
+    assert loss == pytest.approx(expected_loss, rel=1e-3)
+
+
+def test_classifier_shares_the_discriminator_weights(mnist_small):
+    (_, _), _, (x_t, _) = mnist_small
+    model = make_mnist_model()
+    classifier = model.classifier
+    before = classifier.predict(x_t[:8], verbose=0)
+    layer = model.discriminator.get_layer("logits")
+    layer.bias.assign(layer.bias + np.arange(10, dtype="float32"))
+    after = classifier.predict(x_t[:8], verbose=0)
+    assert not np.allclose(before, after)
+    assert {id(v) for v in classifier.weights} <= {id(v) for v in model.weights}
+
+
+def test_ema_weights_are_in_the_model_after_fit(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    averages = model.d_optimizer._model_variables_moving_average
+    model.fit((x_l, y_l), x_u[:300], epochs=1, verbose=0)
+    for variable, average in zip(model.discriminator.trainable_variables, averages):
+        np.testing.assert_array_equal(np.asarray(variable), np.asarray(average))
+
+
+def test_one_train_step_matches_losses_by_hand():
+    """The trackers of a step equal the loss functions on the same forward pass."""
+    keras.utils.set_random_seed(1)
+    d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
+    g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
+    model = keras_sslgan.SSLGAN(g, d, 2, seed=5)
+    model.compile(
+        d_optimizer=keras.optimizers.SGD(0.0),
+        g_optimizer=keras.optimizers.SGD(0.0),
+        unlabeled_weight=0.5,
+    )
+    x_l = np.array([[0.0, 1.0], [1.0, 0.0]], "float32")
+    y_l = np.array([0, 1])
+    x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
+    # The generator's noise: the same seed generator, replayed.
+    replay = keras_sslgan.SSLGAN(g, d, 2, seed=5)
+    z_d = replay.sample_latent(2)
+    z_g = replay.sample_latent(2)
+    logs = model.train_step(((x_l, y_l), x_u))
+    x_gen = g(z_d, training=True)
+    logits, features = d(np.concatenate([x_l, x_u, keras.ops.convert_to_numpy(x_gen)]))
+    sup = losses.supervised_loss(y_l, logits[:2], 2)
+    unsup = losses.logsumexp_discriminator_loss(logits[2:4], logits[4:])
+    gen_logits, gen_features = d(g(z_g, training=True))
+    fm = losses.feature_matching_loss(features[2:4], gen_features)
+    assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-5)
+    assert float(logs["unsupervised_loss"]) == pytest.approx(float(unsup), rel=1e-5)
+    assert float(logs["d_loss"]) == pytest.approx(float(sup + 0.5 * unsup), rel=1e-5)
+    assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
+
+
+def test_fit_accepts_datasets_and_a_prepaired_stream(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    labeled = tf.data.Dataset.from_tensor_slices((x_l, y_l)).shuffle(100).batch(50)
+    unlabeled = tf.data.Dataset.from_tensor_slices(x_u[:200]).batch(50)
+    model = make_mnist_model(generated_batch_size=30)
+    model.fit(labeled, unlabeled, epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 4
+    paired = keras_sslgan.paired_dataset((x_l, y_l), x_u[:200], batch_size=40)
+    model.fit(paired, epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 9
+
+
+def test_seeded_training_is_reproducible(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+
+    def run():
+        keras.utils.set_random_seed(7)
+        model = make_mnist_model(seed=7)
+        model.fit((x_l, y_l), x_u[:300], epochs=1, verbose=0)
+        return [np.asarray(w) for w in model.discriminator.weights]
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- Bad input: clear errors that name the argument ---------------------------------
+
+
+def test_labels_outside_range_are_refused(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    bad = y_l.astype("int64").copy()
+    bad[3] = 10
+    with pytest.raises(ValueError, match=r"labeled y.*num_classes=10.*\[10\]"):
+        model.fit((x_l, bad), x_u, epochs=1, verbose=0)
+    bad[3] = -1
+    with pytest.raises(ValueError, match=r"labeled y.*\[-1\]"):
+        model.fit((x_l, bad), x_u, epochs=1, verbose=0)
+
+
+def test_labels_outside_range_in_a_dataset_stop_training(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    bad = tf.data.Dataset.from_tensor_slices((x_l, y_l.astype("int64") + 5)).batch(100)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_classes=10"):
+        model.fit(bad, x_u[:200], epochs=1, verbose=0)
+
+
+def test_shape_mismatches_are_refused(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    with pytest.raises(ValueError, match=r"labeled \(28, 28, 1\) and unlabeled \(28, 28\)"):
+        model.fit((x_l, y_l), x_u[..., 0], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"\(32, 32, 1\).*discriminator takes \(28, 28, 1\)"):
+        big = np.zeros((100, 32, 32, 1), "uint8")
+        model.fit((big, y_l), big, epochs=1, verbose=0)
+
+
+def test_discriminator_width_must_match_head():
+    g = networks.mnist_generator()
+    with pytest.raises(ValueError, match="head='k_plus_one'.*width 11. Received width 10"):
+        keras_sslgan.SSLGAN(
+            g, networks.mnist_discriminator(head="logsumexp"), 10, head="k_plus_one"
+        )
+    with pytest.raises(ValueError, match="width 10. Received width 11"):
+        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(head="k_plus_one"), 10)
+    with pytest.raises(ValueError, match="head='kplus1'"):
+        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(), 10, head="kplus1")
+
+
+def test_generator_shape_must_match_discriminator():
+    g = networks.mlp_generator(10, (27, 27, 1))
+    with pytest.raises(ValueError, match=r"generator's output shape \(27, 27, 1\)"):
+        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(), 10)
+
+
+def test_fit_before_compile_is_refused(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = keras_sslgan.SSLGAN(networks.mnist_generator(), networks.mnist_discriminator(), 10)
+    with pytest.raises(RuntimeError, match="call `compile"):
+        model.fit((x_l, y_l), x_u, epochs=1)
+
+
+def test_uint8_without_preprocessing_is_refused(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = keras_sslgan.SSLGAN(networks.mnist_generator(), networks.mnist_discriminator(), 10)
+    model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    with pytest.raises(ValueError, match="uint8.*Rescaling"):
+        model.fit((x_l, y_l), x_u, epochs=1, verbose=0)
+
+
+def test_bad_arguments_are_named():
+    g, d = networks.mnist_generator(), networks.mnist_discriminator()
+    with pytest.raises(ValueError, match="generator_loss='wasserstein'"):
+        keras_sslgan.SSLGAN(g, d, 10, generator_loss="wasserstein")
+    with pytest.raises(ValueError, match="num_classes=1"):
+        keras_sslgan.SSLGAN(g, d, 1)
+    model = keras_sslgan.SSLGAN(g, d, 10)
+    with pytest.raises(ValueError, match="d_optimizer='adam'"):
+        model.compile(d_optimizer="adam", g_optimizer=keras.optimizers.Adam())
+    with pytest.raises(ValueError, match="unlabeled_weight=-1"):
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(),
+            g_optimizer=keras.optimizers.Adam(),
+            unlabeled_weight=-1,
+        )
+
+
+def test_empty_labeled_set_is_refused(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    with pytest.raises(ValueError, match="labeled set is empty"):
+        model.fit((x_l[:0], y_l[:0]), x_u, epochs=1, verbose=0)
