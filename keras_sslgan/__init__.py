@@ -6,18 +6,22 @@ from keras_sslgan import (
     losses,
     networks,
 )
-from keras_sslgan.callbacks import SwapDiscriminatorEMAWeights
+from keras_sslgan.callbacks import StopOnNonFiniteLoss, SwapDiscriminatorEMAWeights
 from keras_sslgan.data import paired_dataset, split_labeled
+from keras_sslgan.export import export_classifier, read_class_names
 from keras_sslgan.ssl_gan import SSLGAN
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SSLGAN",
+    "StopOnNonFiniteLoss",
     "SwapDiscriminatorEMAWeights",
     "datasets",
+    "export_classifier",
     "losses",
     "networks",
     "paired_dataset",
+    "read_class_names",
     "split_labeled",
 ]

@@ -129,6 +129,98 @@ def _shape_of(spec_or_array):
     return tuple(spec_or_array.shape)
 
 
+def _check_batch_sizes(batch_size, labeled_batch_size):
+    for arg, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value}")
+
+
+def _check_arrays(labeled, unlabeled, batch_size):
+    if not isinstance(labeled, (tuple, list)) or len(labeled) != 2:
+        raise ValueError(
+            "`labeled` must be a tuple `(x, y)` of arrays or a tf.data.Dataset of "
+            f"`(x, y)` batches. Received: {type(labeled).__name__}"
+        )
+    x_l = check_images(labeled[0], "labeled x")
+    y_l = np.asarray(labeled[1])
+    if len(x_l) != len(y_l):
+        raise ValueError(
+            f"Labeled `x` and `y` must have the same length. Received {len(x_l)} and {len(y_l)}."
+        )
+    x_u = check_images(unlabeled, "unlabeled")
+    if batch_size > len(x_u):
+        raise ValueError(
+            f"`batch_size` must be at most the number of unlabeled examples "
+            f"({len(x_u)}). Received: batch_size={batch_size}"
+        )
+    _check_same_shape(x_l.shape[1:], x_u.shape[1:])
+    return x_l, y_l, x_u
+
+
+def _check_same_shape(labeled_shape, unlabeled_shape):
+    if tuple(labeled_shape) != tuple(unlabeled_shape):
+        raise ValueError(
+            "Labeled and unlabeled examples must have the same shape. Received "
+            f"labeled {tuple(labeled_shape)} and unlabeled {tuple(unlabeled_shape)}."
+        )
+
+
+def pass_indices(pass_index, seed, num_labeled, num_unlabeled, batch_size, labeled_batch_size):
+    """The example indices of one unlabeled pass, a function of `(seed, pass_index)` only.
+
+    The unlabeled data is permuted once per pass and cut into `num_unlabeled //
+    batch_size` batches (the remainder is left out); the labeled set is permuted as
+    often as the pass needs and the permutations are concatenated. Because the order of
+    pass `p` depends on nothing but `seed` and `p`, a run resumed at any step sees the
+    same data as an uninterrupted one.
+
+    Returns:
+        `(labeled, unlabeled)` int32 tensors of shapes `(steps, labeled_batch_size)` and
+        `(steps, batch_size)`.
+    """
+    steps = num_unlabeled // batch_size
+    key = tf.stack([tf.cast(seed, tf.int64), tf.cast(pass_index, tf.int64)])
+    unlabeled = tf.argsort(tf.random.stateless_uniform([num_unlabeled], seed=key))
+    repeats = -(-steps * labeled_batch_size // num_labeled)
+    labeled = tf.argsort(
+        tf.random.stateless_uniform([repeats, num_labeled], seed=key + [1, 0]), axis=1
+    )
+    return (
+        tf.reshape(tf.reshape(labeled, [-1])[: steps * labeled_batch_size], [steps, -1]),
+        tf.reshape(unlabeled[: steps * batch_size], [steps, -1]),
+    )
+
+
+def resumable_stream(labeled, unlabeled, batch_size, labeled_batch_size, seed, start_step):
+    """Endless `((x_l, y_l), x_u)` batches of in-memory arrays, from step `start_step`.
+
+    Pass after pass of `pass_indices`. `start_step` is a `tf.Variable` read when
+    iteration begins; it must not change while the stream is read (set it from the
+    optimizer's step counter before training starts, not the counter itself), so that
+    after a restore the stream goes on where the saved run stopped.
+    """
+    labeled_batch_size = labeled_batch_size or batch_size
+    _check_batch_sizes(batch_size, labeled_batch_size)
+    x_l, y_l, x_u = _check_arrays(labeled, unlabeled, batch_size)
+    x_l, y_l, x_u = tf.constant(x_l), tf.constant(y_l), tf.constant(x_u)
+    n_l, n_u = int(x_l.shape[0]), int(x_u.shape[0])
+    steps = n_u // batch_size
+
+    def one_pass(pass_index):
+        lab, unl = pass_indices(pass_index, seed, n_l, n_u, batch_size, labeled_batch_size)
+        return tf.data.Dataset.from_tensor_slices((lab, unl))
+
+    def from_step(step):
+        passes = tf.data.Dataset.range(step // steps, tf.int64.max)
+        return passes.flat_map(one_pass).skip(step % steps)
+
+    def gather(lab, unl):
+        return (tf.gather(x_l, lab), tf.gather(y_l, lab)), tf.gather(x_u, unl)
+
+    start = tf.data.Dataset.range(1).map(lambda _: tf.cast(tf.identity(start_step), tf.int64))
+    return start.flat_map(from_step).map(gather).prefetch(tf.data.AUTOTUNE)
+
+
 def paired_dataset(
     labeled,
     unlabeled,

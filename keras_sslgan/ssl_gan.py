@@ -4,7 +4,8 @@ import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.data import check_labels, paired_dataset
+from keras_sslgan.callbacks import StopOnNonFiniteLoss
+from keras_sslgan.data import check_labels, paired_dataset, resumable_stream
 from keras_sslgan.networks.initialization import initialize_from_data
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
@@ -19,6 +20,17 @@ def _scale_for_replicas(loss):
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return loss if replicas == 1 else loss / replicas
+
+
+class _StartStreamAtStep(keras.callbacks.Callback):
+    """Points the array stream at the optimizer's step once `fit` has restored state."""
+
+    def __init__(self, start_step):
+        super().__init__()
+        self.start_step = start_step
+
+    def on_train_begin(self, logs=None):
+        self.start_step.assign(int(self.model.d_optimizer.iterations))
 
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
@@ -273,10 +285,14 @@ class SSLGAN(keras.Model):
 
         # Generator: the real-feature target is the unlabeled batch's features from the
         # pass above, so the real data goes through the discriminator once per step.
-        real_features = ops.stop_gradient(features[num_labeled : num_labeled + num_unlabeled])
         with tf.GradientTape() as g_tape:
             x_generated = self.generator(self.sample_latent(num_generated), training=True)
-            generated_logits, generated_features = self.discriminator(x_generated, training=True)
+            logits2, features2 = self.discriminator(
+                ops.concatenate([x_unlabeled, x_generated], axis=0), training=True
+            )
+            real_features = features2[:num_unlabeled]
+            generated_features = features2[num_unlabeled:]
+            generated_logits = logits2[num_unlabeled:]
             if self.generator_loss == "feature_matching":
                 g_loss = losses.feature_matching_loss(real_features, generated_features)
             else:
@@ -349,6 +365,9 @@ class SSLGAN(keras.Model):
             raise RuntimeError(
                 "SSLGAN.fit: call `compile(d_optimizer=..., g_optimizer=...)` before `fit`."
             )
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
+            callbacks.insert(0, StopOnNonFiniteLoss())
         for arg in ("x", "y", "batch_size"):
             if arg in kwargs:
                 raise ValueError(f"SSLGAN.fit takes `labeled` and `unlabeled`, not `{arg}`.")
@@ -359,11 +378,7 @@ class SSLGAN(keras.Model):
                     f"tf.data.Dataset of ((x_l, y_l), x_u). Received: {type(labeled).__name__}"
                 )
             dataset = labeled
-        else:
-            if isinstance(labeled, (tuple, list)) and len(labeled) == 2:
-                if len(np.asarray(labeled[0])) == 0:
-                    raise ValueError("The labeled set is empty: `labeled` has no examples.")
-                labeled = (labeled[0], check_labels(labeled[1], self.num_classes, "labeled y"))
+        elif isinstance(labeled, tf.data.Dataset) or isinstance(unlabeled, tf.data.Dataset):
             dataset = paired_dataset(
                 labeled,
                 unlabeled,
@@ -371,10 +386,25 @@ class SSLGAN(keras.Model):
                 labeled_batch_size=labeled_batch_size,
                 seed=self.seed,
             )
+        else:
+            if isinstance(labeled, (tuple, list)) and len(labeled) == 2:
+                if len(np.asarray(labeled[0])) == 0:
+                    raise ValueError("The labeled set is empty: `labeled` has no examples.")
+                labeled = (labeled[0], check_labels(labeled[1], self.num_classes, "labeled y"))
+            # Arrays: the data order is a function of the seed and the step, so a run
+            # restored by `BackupAndRestore` sees the data an uninterrupted run would.
+            seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
+            start_step = tf.Variable(int(self.d_optimizer.iterations), dtype=tf.int64)
+            dataset = resumable_stream(
+                labeled, unlabeled, batch_size, labeled_batch_size, seed, start_step
+            )
+            kwargs.setdefault("steps_per_epoch", len(unlabeled) // batch_size)
+            # Last, so that it runs after a `BackupAndRestore` has restored the step.
+            callbacks.append(_StartStreamAtStep(start_step))
         self._check_data_spec(dataset.element_spec)
         if initialize and int(self.d_optimizer.iterations) == 0:
             self._initialize_from(dataset)
-        history = super().fit(dataset, epochs=epochs, shuffle=False, **kwargs)
+        history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
         if self.d_optimizer.use_ema and epochs > kwargs.get("initial_epoch", 0):
             self.d_optimizer.finalize_variable_values(self.discriminator.trainable_variables)
         return history
@@ -421,6 +451,36 @@ class SSLGAN(keras.Model):
                 )
 
     # --- Serialization --------------------------------------------------------------
+
+    def _seed_states(self):
+        return [v for v in self.variables if v.path.endswith("seed_generator_state")]
+
+    def save_own_variables(self, store):
+        """Saves the model's own variables and the state of every random stream.
+
+        The noise of the generator, of the discriminator's noise layers and of the
+        model itself comes from `SeedGenerator`s whose states Keras does not save;
+        they are saved here so that a restored run draws the noise an uninterrupted
+        one would.
+        """
+        super().save_own_variables(store)
+        for i, state in enumerate(self._seed_states()):
+            store[f"seed_state_{i}"] = state
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        seed_keys = [k for k in keys if k.startswith("seed_state_")]
+        states = self._seed_states()
+        if seed_keys and len(seed_keys) != len(states):
+            raise ValueError(
+                f"The saved model has {len(seed_keys)} random-stream states; this one has "
+                f"{len(states)}. Were the networks built differently?"
+            )
+        for i, state in enumerate(states[: len(seed_keys)]):
+            state.assign(store[f"seed_state_{i}"])
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, variable in enumerate(own):
+            variable.assign(store[f"{i}"])
 
     def get_config(self):
         config = super().get_config()

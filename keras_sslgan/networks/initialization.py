@@ -30,7 +30,7 @@ def initialize_from_data(model, x, init_scale=1.0):
     for layer in model.layers:
         if not isinstance(layer, WeightNormDense):
             continue
-        layer_input = keras.Model(model.input, layer.input)(x, training=False)
+        layer_input = keras.Model(model.input, layer.input)(x, training=True)
         kernel = keras.ops.convert_to_numpy(layer.kernel)
         direction = kernel / np.sqrt(np.sum(kernel**2, axis=0) + 1e-12)
         t = keras.ops.convert_to_numpy(layer_input) @ direction

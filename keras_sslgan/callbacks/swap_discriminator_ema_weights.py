@@ -1,4 +1,4 @@
-"""Callbacks for SSLGAN training."""
+"""Evaluation with the EMA of the discriminator's weights during `fit`."""
 
 import keras
 

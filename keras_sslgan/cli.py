@@ -1,0 +1,51 @@
+"""The `keras-sslgan` console command.
+
+keras-sslgan export model.keras digits.onnx --format onnx --class-names 0 1 2 ...
+"""
+
+import argparse
+import sys
+
+from keras_sslgan.export import FORMATS
+
+
+def _export(args):
+    import keras
+
+    import keras_sslgan
+
+    model = keras.saving.load_model(args.model)
+    if not isinstance(model, keras_sslgan.SSLGAN):
+        raise SystemExit(f"error: {args.model} holds a {type(model).__name__}, not an SSLGAN.")
+    names = keras_sslgan.export_classifier(
+        model, args.output, format=args.format, class_names=args.class_names
+    )
+    print(f"wrote {args.output} ({args.format}, {len(names)} classes: {', '.join(names)})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="keras-sslgan", description="keras_sslgan tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser(
+        "export", help="write the classifier of a saved .keras SSLGAN as SavedModel or ONNX"
+    )
+    export.add_argument("model", help="path of a .keras file saved with SSLGAN.save")
+    export.add_argument("output", help="SavedModel directory, or .onnx file")
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="default: onnx if OUTPUT ends in .onnx, else tf_saved_model",
+    )
+    export.add_argument(
+        "--class-names", nargs="+", default=None, help="K class names (default: 0 .. K-1)"
+    )
+    args = parser.parse_args(argv)
+    if args.format is None:
+        args.format = "onnx" if args.output.endswith(".onnx") else "tf_saved_model"
+    _export(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Export of a trained SSLGAN's classifier for deployment: SavedModel and ONNX.
+
+The exported graph takes images as the user has them (the training data's shape and
+scale, float32, any batch size), applies the model's `preprocessing`, and returns the K
+class probabilities `p(y | x, real)`; the fake logit of a K+1 head is not an output.
+Class names travel with the file: the SavedModel has a `class_names` endpoint, the ONNX
+model a `class_names` metadata entry (a JSON list).
+"""
+
+import json
+
+import keras
+import tensorflow as tf
+
+FORMATS = ("tf_saved_model", "onnx")
+
+
+def _class_names(model, class_names):
+    if class_names is None:
+        return [str(i) for i in range(model.num_classes)]
+    class_names = [str(name) for name in class_names]
+    if len(class_names) != model.num_classes:
+        raise ValueError(
+            f"`class_names` must have num_classes={model.num_classes} entries. "
+            f"Received {len(class_names)}: {class_names}"
+        )
+    return class_names
+
+
+def input_shape_of(model):
+    """Shape of one example as the user feeds it: before `preprocessing`."""
+    return tuple(model.classifier.input_shape[1:])
+
+
+def export_classifier(model, filepath, format="tf_saved_model", class_names=None, verbose=False):
+    """Writes the K-class classifier of a trained `SSLGAN` for deployment.
+
+    Args:
+        model: a built `keras_sslgan.SSLGAN`.
+        filepath: str. A directory for `"tf_saved_model"`, a `.onnx` file for `"onnx"`.
+        format: `"tf_saved_model"` or `"onnx"`.
+        class_names: list of K strings, or `None` for `"0" .. "K-1"`.
+        verbose: bool, print Keras' export messages.
+
+    Returns:
+        The list of class names written.
+
+    The input is float32 `(batch, *example_shape)` in the training data's scale (e.g.
+    pixel values 0-255 with `preprocessing=keras.layers.Rescaling(1 / 255)`); the output
+    is float32 `(batch, K)` probabilities.
+
+    Example:
+    ```python
+    keras_sslgan.export_classifier(model, "digits.onnx", format="onnx")
+    session = onnxruntime.InferenceSession("digits.onnx")
+    probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
+    ```
+    """
+    from keras_sslgan.ssl_gan import SSLGAN
+
+    if not isinstance(model, SSLGAN):
+        raise ValueError(
+            f"`model` must be a keras_sslgan.SSLGAN. Received: model={type(model).__name__}"
+        )
+    if format not in FORMATS:
+        raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
+    names = _class_names(model, class_names)
+    policy = model.discriminator.dtype_policy.name
+    if policy != "float32":
+        raise ValueError(
+            f"The discriminator computes in dtype policy {policy!r}; the exported "
+            "classifier would not reproduce it exactly. Rebuild the model under the "
+            "'float32' policy, load the trained weights into it, and export that."
+        )
+    classifier = model.classifier
+    spec = tf.TensorSpec((None,) + input_shape_of(model), tf.float32, name="images")
+
+    if format == "onnx":
+        import onnx
+
+        classifier.export(filepath, format="onnx", input_signature=[spec], verbose=verbose)
+        proto = onnx.load(filepath)
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = "class_names", json.dumps(names)
+        onnx.save(proto, filepath)
+        return names
+
+    archive = keras.export.ExportArchive()
+    archive.track(classifier)
+    archive.add_endpoint(
+        "serve", lambda images: classifier(images, training=False), input_signature=[spec]
+    )
+    names_tensor = tf.constant(names)
+    archive.add_endpoint("class_names", lambda: names_tensor, input_signature=[])
+    archive.write_out(filepath, verbose=verbose)
+    return names
+
+
+def read_class_names(filepath):
+    """The class names stored by `export_classifier` in a SavedModel dir or ONNX file."""
+    if str(filepath).endswith(".onnx"):
+        import onnx
+
+        props = {p.key: p.value for p in onnx.load(filepath).metadata_props}
+        if "class_names" not in props:
+            raise ValueError(f"{filepath} has no `class_names` metadata entry.")
+        return json.loads(props["class_names"])
+    loaded = tf.saved_model.load(filepath)
+    return [name.decode() for name in loaded.class_names().numpy()]

@@ -1,0 +1,93 @@
+"""Exported classifiers (SavedModel, ONNX) against Keras predict."""
+
+import numpy as np
+import onnxruntime
+import pytest
+import tensorflow as tf
+from helpers import make_mnist_model
+
+import keras_sslgan
+from keras_sslgan.cli import main as cli_main
+
+
+@pytest.fixture(scope="module", params=["logsumexp", "k_plus_one"])
+def trained(request, mnist_small):
+    """A model of each head after 20 steps on real MNIST, and 256 inputs to compare on."""
+    (x_l, y_l), x_u, (x_test, _) = mnist_small
+    model = make_mnist_model(head=request.param)
+    model.fit((x_l, y_l), x_u, batch_size=50, epochs=1, verbose=0)
+    noise = np.random.default_rng(1).uniform(0, 255, (128,) + x_test.shape[1:])
+    inputs = np.concatenate([x_test[:128].astype("float32"), noise.astype("float32")])
+    return model, inputs
+
+
+def check_parity(run, model, inputs):
+    """Max abs difference <= 1e-5 and the same argmax, in batches of 1 and 37."""
+    expected = model.predict(inputs, batch_size=64, verbose=0)
+    assert expected.shape == (256, 10)
+    # The model has learned something: its outputs are not uniform.
+    assert expected.max(axis=1).mean() > 0.3
+    for batch in (1, 37):
+        got = np.concatenate([run(inputs[i : i + batch]) for i in range(0, len(inputs), batch)])
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(got.argmax(1), expected.argmax(1))
+
+
+def test_saved_model_matches_keras(trained, tmp_path):
+    model, inputs = trained
+    names = [f"digit {i}" for i in range(10)]
+    path = str(tmp_path / "classifier")
+    keras_sslgan.export_classifier(model, path, class_names=names)
+    loaded = tf.saved_model.load(path)
+    check_parity(lambda x: loaded.serve(x).numpy(), model, inputs)
+    assert keras_sslgan.read_class_names(path) == names
+
+
+def test_onnx_matches_keras(trained, tmp_path):
+    model, inputs = trained
+    path = str(tmp_path / "classifier.onnx")
+    keras_sslgan.export_classifier(model, path, format="onnx")
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    (onnx_input,) = session.get_inputs()
+    assert list(onnx_input.shape[1:]) == [28, 28, 1]
+    (onnx_output,) = session.get_outputs()
+    assert onnx_output.shape[-1] == 10  # no fake class, even for the K+1 head
+    check_parity(lambda x: session.run(None, {onnx_input.name: x})[0], model, inputs)
+    assert keras_sslgan.read_class_names(path) == [str(i) for i in range(10)]
+
+
+def test_cli_exports_saved_keras_model(trained, tmp_path, capsys):
+    model, inputs = trained
+    keras_path = str(tmp_path / "model.keras")
+    model.save(keras_path)
+    onnx_path = str(tmp_path / "cli.onnx")
+    names = list("ABCDEFGHIJ")
+    assert cli_main(["export", keras_path, onnx_path, "--class-names", *names]) == 0
+    assert "cli.onnx (onnx, 10 classes" in capsys.readouterr().out
+    session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: inputs})[0]
+    np.testing.assert_allclose(got, model.predict(inputs, verbose=0), atol=1e-5, rtol=0)
+    assert keras_sslgan.read_class_names(onnx_path) == names
+
+
+def test_export_errors(trained, tmp_path):
+    model, _ = trained
+    with pytest.raises(ValueError, match="format"):
+        keras_sslgan.export_classifier(model, str(tmp_path / "x"), format="tflite")
+    with pytest.raises(ValueError, match="class_names.*10 entries. Received 2"):
+        keras_sslgan.export_classifier(model, str(tmp_path / "x"), class_names=["a", "b"])
+    with pytest.raises(ValueError, match="must be a keras_sslgan.SSLGAN"):
+        keras_sslgan.export_classifier(model.classifier, str(tmp_path / "x"))
+
+
+def test_export_refuses_mixed_precision(tmp_path):
+    import keras
+
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = make_mnist_model()
+    finally:
+        keras.config.set_dtype_policy("float32")
+    with pytest.raises(ValueError, match="dtype policy 'mixed_float16'"):
+        keras_sslgan.export_classifier(model, str(tmp_path / "m.onnx"), format="onnx")
