@@ -40,6 +40,25 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
+class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant learning rate, then linear decay to zero over the last third of training.
+
+    `lr(step) = base * min(3 * (1 - step / total_steps), 1)`, the schedule of the
+    semi-supervised GAN code of Dai et al. 2017 ("Good Semi-supervised Learning that
+    Requires a Bad GAN").
+    """
+
+    def __init__(self, base, total_steps):
+        self.base, self.total_steps = base, total_steps
+
+    def __call__(self, step):
+        progress = keras.ops.cast(step, "float32") / self.total_steps
+        return self.base * keras.ops.clip(3.0 * (1.0 - progress), 0.0, 1.0)
+
+    def get_config(self):
+        return {"base": self.base, "total_steps": self.total_steps}
+
+
 def build_model(args, x_unlabeled):
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.mnist_generator(),
@@ -51,16 +70,19 @@ def build_model(args, x_unlabeled):
         seed=args.seed,
     )
     steps = args.epochs * (len(x_unlabeled) // args.batch_size)
-
-    def schedule():
-        # Linear decay to zero over the whole run.
-        return keras.optimizers.schedules.PolynomialDecay(args.learning_rate, steps, 0.0)
-
     model.compile(
+        # Discriminator: Adam(beta_1=0.5) as in Salimans et al.; generator: Adam(beta_1=0)
+        # at a third of the rate, and beta_2=0.9999 for both, as in Dai et al.'s MNIST code.
         d_optimizer=keras.optimizers.Adam(
-            schedule(), beta_1=0.5, use_ema=True, ema_momentum=args.ema_momentum
+            HoldThenLinearDecay(args.d_learning_rate, steps),
+            beta_1=0.5,
+            beta_2=0.9999,
+            use_ema=True,
+            ema_momentum=args.ema_momentum,
         ),
-        g_optimizer=keras.optimizers.Adam(schedule(), beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(
+            HoldThenLinearDecay(args.g_learning_rate, steps), beta_1=0.0, beta_2=0.9999
+        ),
         unlabeled_weight=args.unlabeled_weight,
         jit_compile=args.jit_compile,
     )
@@ -96,7 +118,8 @@ def main(argv=None):
         help="weight of the unsupervised loss; 0 trains on the labels alone",
     )
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--learning-rate", type=float, default=3e-3)
+    parser.add_argument("--d-learning-rate", type=float, default=3e-3)
+    parser.add_argument("--g-learning-rate", type=float, default=1e-3)
     parser.add_argument("--ema-momentum", type=float, default=0.999)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jit-compile", action="store_true", help="compile with XLA")
@@ -138,7 +161,8 @@ def main(argv=None):
         "epochs": args.epochs,
         "unlabeled": len(x_unlabeled),
         "unlabeled_weight": args.unlabeled_weight,
-        "learning_rate": args.learning_rate,
+        "d_learning_rate": args.d_learning_rate,
+        "g_learning_rate": args.g_learning_rate,
         "test_accuracy": float(test_accuracy),
         "train_seconds": train_seconds,
         "seconds_per_epoch": float(np.mean(timer.seconds)),

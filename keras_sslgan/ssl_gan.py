@@ -22,6 +22,39 @@ def _scale_for_replicas(loss):
     return loss if replicas == 1 else loss / replicas
 
 
+def _replica_id():
+    """`(number of replicas, this replica's index)`; `(1, 0)` outside a strategy."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    context = tf.distribute.get_replica_context()
+    if replicas == 1 or context is None:
+        return 1, 0
+    return replicas, context.replica_id_in_sync_group
+
+
+def _global_mean(features):
+    """`(1, d)`: the mean of `(batch, d)` features over the global batch, all replicas.
+
+    Replica batches are equal in size, so the mean of the replica means is the global
+    mean. The all-reduce has a gradient: each replica's examples get theirs.
+    """
+    mean = ops.mean(features, axis=0, keepdims=True)
+    replicas, _ = _replica_id()
+    if replicas == 1:
+        return mean
+    return tf.distribute.get_replica_context().all_reduce("MEAN", mean)
+
+
+def _for_keras_reduction(logs):
+    """Scalar logs, as `(1,)` tensors under MultiWorkerMirroredStrategy.
+
+    Keras reduces the logs of a multi-worker step with `strategy.reduce("MEAN", v,
+    axis=0)`, which needs an axis; the result is the same scalar mean across workers.
+    """
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+    return logs
+
+
 class _StartStreamAtStep(keras.callbacks.Callback):
     """Points the array stream at the optimizer's step once `fit` has restored state."""
 
@@ -30,7 +63,7 @@ class _StartStreamAtStep(keras.callbacks.Callback):
         self.start_step = start_step
 
     def on_train_begin(self, logs=None):
-        self.start_step.assign(int(self.model.d_optimizer.iterations))
+        self.start_step.assign(self.model.training_step())
 
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
@@ -230,6 +263,10 @@ class SSLGAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    def training_step(self):
+        """The number of training steps done (discriminator updates), as an int."""
+        return int(tf.convert_to_tensor(self.d_optimizer.iterations.value).numpy())
+
     @property
     def metrics(self):
         return [
@@ -242,12 +279,30 @@ class SSLGAN(keras.Model):
             self.accuracy_tracker,
         ]
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds a model under a distribution strategy by peeking at a batch and
+        # reducing it across replicas, which fails for nested batches under
+        # MultiWorkerMirroredStrategy. SSLGAN needs no such build: its networks exist
+        # when it is made, its trackers in `__init__`, its optimizers in `compile`.
+        return
+
     def sample_latent(self, batch_size):
-        """Noise for the generator, `(batch_size, latent_dim)`, from the model's seed."""
-        shape = (batch_size, self.latent_dim)
+        """Noise for the generator, `(batch_size, latent_dim)`, from the model's seed.
+
+        Under a `tf.distribute` strategy with R replicas every replica draws the noise of
+        the whole global batch, `(R * batch_size, latent_dim)`, from the shared seed
+        state and keeps its own slice: replicas get different noise, and together the
+        noise one replica would draw for the global batch.
+        """
+        replicas, replica_id = _replica_id()
+        shape = (replicas * batch_size, self.latent_dim)
         if self.latent_distribution == "uniform":
-            return keras.random.uniform(shape, seed=self.seed_generator)
-        return keras.random.normal(shape, seed=self.seed_generator)
+            noise = keras.random.uniform(shape, seed=self.seed_generator)
+        else:
+            noise = keras.random.normal(shape, seed=self.seed_generator)
+        if replicas == 1:
+            return noise
+        return noise[replica_id * batch_size : (replica_id + 1) * batch_size]
 
     def _unsupervised_loss(self, unlabeled_logits, generated_logits):
         if self.head == "logsumexp":
@@ -279,26 +334,33 @@ class SSLGAN(keras.Model):
             supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
             unsupervised = self._unsupervised_loss(unlabeled_logits, generated_logits)
             d_loss = supervised + self.unlabeled_weight * unsupervised
+            scaled_d_loss = _scale_for_replicas(d_loss)  # inside the tape: it is differentiated
         d_vars = self.discriminator.trainable_variables
-        d_grads = d_tape.gradient(_scale_for_replicas(d_loss), d_vars)
+        d_grads = d_tape.gradient(scaled_d_loss, d_vars)
         self.d_optimizer.apply(d_grads, d_vars)
 
-        # Generator: the real-feature target is the unlabeled batch's features from the
-        # pass above, so the real data goes through the discriminator once per step.
+        # Generator: real and generated features both come from the updated
+        # discriminator, in training mode (with its noise), as in Salimans et al.'s code.
         with tf.GradientTape() as g_tape:
             x_generated = self.generator(self.sample_latent(num_generated), training=True)
-            logits2, features2 = self.discriminator(
+            g_logits, g_features = self.discriminator(
                 ops.concatenate([x_unlabeled, x_generated], axis=0), training=True
             )
-            real_features = features2[:num_unlabeled]
-            generated_features = features2[num_unlabeled:]
-            generated_logits = logits2[num_unlabeled:]
+            real_features = g_features[:num_unlabeled]
+            generated_features = g_features[num_unlabeled:]
+            generated_logits = g_logits[num_unlabeled:]
             if self.generator_loss == "feature_matching":
-                g_loss = losses.feature_matching_loss(real_features, generated_features)
+                # The batch means are taken over the global batch (all-reduced across
+                # replicas), so the loss is that of the global batch, not a mean of
+                # per-replica losses (the squared distance is not linear in the means).
+                g_loss = losses.feature_matching_loss(
+                    _global_mean(real_features), _global_mean(generated_features)
+                )
             else:
                 g_loss = losses.non_saturating_generator_loss(generated_logits, self.head)
+            scaled_g_loss = _scale_for_replicas(g_loss)
         g_vars = self.generator.trainable_variables
-        g_grads = g_tape.gradient(_scale_for_replicas(g_loss), g_vars)
+        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.g_optimizer.apply(g_grads, g_vars)
 
         predicted = ops.argmax(labeled_logits[:, : self.num_classes], axis=-1)
@@ -308,11 +370,13 @@ class SSLGAN(keras.Model):
         self.supervised_loss_tracker.update_state(supervised)
         self.unsupervised_loss_tracker.update_state(unsupervised)
         self.labeled_accuracy_tracker.update_state(ops.cast(correct, "float32"))
-        return {
-            m.name: m.result()
-            for m in self.metrics
-            if m is not self.loss_tracker and m is not self.accuracy_tracker
-        }
+        return _for_keras_reduction(
+            {
+                m.name: m.result()
+                for m in self.metrics
+                if m is not self.loss_tracker and m is not self.accuracy_tracker
+            }
+        )
 
     def test_step(self, data):
         x, y = data[0], data[1]
@@ -324,7 +388,9 @@ class SSLGAN(keras.Model):
         batch = ops.shape(y)[0]
         self.loss_tracker.update_state(loss, sample_weight=batch)
         self.accuracy_tracker.update_state(correct)
-        return {"loss": self.loss_tracker.result(), "accuracy": self.accuracy_tracker.result()}
+        return _for_keras_reduction(
+            {"loss": self.loss_tracker.result(), "accuracy": self.accuracy_tracker.result()}
+        )
 
     def fit(
         self,
@@ -394,7 +460,7 @@ class SSLGAN(keras.Model):
             # Arrays: the data order is a function of the seed and the step, so a run
             # restored by `BackupAndRestore` sees the data an uninterrupted run would.
             seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
-            start_step = tf.Variable(int(self.d_optimizer.iterations), dtype=tf.int64)
+            start_step = tf.Variable(self.training_step(), dtype=tf.int64)
             dataset = resumable_stream(
                 labeled, unlabeled, batch_size, labeled_batch_size, seed, start_step
             )
@@ -402,7 +468,7 @@ class SSLGAN(keras.Model):
             # Last, so that it runs after a `BackupAndRestore` has restored the step.
             callbacks.append(_StartStreamAtStep(start_step))
         self._check_data_spec(dataset.element_spec)
-        if initialize and int(self.d_optimizer.iterations) == 0:
+        if initialize and self.training_step() == 0:
             self._initialize_from(dataset)
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
         if self.d_optimizer.use_ema and epochs > kwargs.get("initial_epoch", 0):

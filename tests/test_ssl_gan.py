@@ -212,3 +212,19 @@ def test_empty_labeled_set_is_refused(mnist_small):
     model = make_mnist_model()
     with pytest.raises(ValueError, match="labeled set is empty"):
         model.fit((x_l[:0], y_l[:0]), x_u, epochs=1, verbose=0)
+
+
+def test_fit_refuses_bad_arrays_naming_them(mnist_small):
+    (x_l, y_l), x_u, _ = mnist_small
+    model = make_mnist_model()
+    bad = x_u[:200].astype("float32")
+    bad[[3, 7], 0, 0, 0] = [np.nan, np.inf]
+    with pytest.raises(ValueError, match="`unlabeled` holds NaN or Inf values in 2 examples"):
+        model.fit((x_l, y_l), bad, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"batch_size=500"):
+        model.fit((x_l, y_l), x_u[:200], batch_size=500, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="integer class ids"):
+        model.fit((x_l, y_l.astype("float32")), x_u[:200], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="one-hot"):
+        model.fit((x_l, np.eye(10)[y_l]), x_u[:200], epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 0

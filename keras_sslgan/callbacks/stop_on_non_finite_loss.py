@@ -29,8 +29,10 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         for name in self.watched:
             value = (logs or {}).get(name)
             if value is not None and not math.isfinite(float(value)):
-                optimizer = getattr(self.model, "d_optimizer", None) or self.model.optimizer
-                step = int(optimizer.iterations) if optimizer is not None else batch + 1
+                if hasattr(self.model, "training_step"):
+                    step = self.model.training_step()
+                else:
+                    step = int(self.model.optimizer.iterations.numpy())
                 raise FloatingPointError(
                     f"`{name}` became {float(value)} at training step {step} (batch "
                     f"{batch} of this epoch); training stopped. Checkpoints written "

@@ -13,7 +13,8 @@ def initialize_from_data(model, x, init_scale=1.0):
     `x` are made to have mean 0 and standard deviation `init_scale` per unit:
     `scale = init_scale / std(t)`, `bias = -mean(t) * scale`, where
     `t = h @ (v / ||v||)` and `h` is the layer's input computed with the layers before it
-    already initialized (noise layers off). Salimans and Kingma 2016, section 3,
+    already initialized, in training mode (noise layers on, as in the training
+    steps that follow). Salimans and Kingma 2016, section 3,
     https://arxiv.org/abs/1602.07868.
 
     Args:

@@ -77,6 +77,9 @@ def mlp_generator(
 ):
     """Generator: noise -> (Dense + batch norm + softplus) per hidden layer -> output.
 
+    Batch norm is synchronized: under a `tf.distribute` strategy its statistics are
+    those of the global batch, so R replicas train the generator as one device would.
+
     The output layer is weight-normalized, as in the reference code.
 
     Args:
@@ -93,7 +96,7 @@ def mlp_generator(
     x = inputs
     for units in hidden_units:
         x = keras.layers.Dense(units, use_bias=False)(x)
-        x = keras.layers.BatchNormalization(scale=False)(x)
+        x = keras.layers.BatchNormalization(scale=False, synchronized=True)(x)
         x = keras.layers.Activation("softplus")(x)
     x = WeightNormDense(math.prod(output_shape), activation=output_activation, name="output")(x)
     outputs = keras.layers.Reshape(tuple(output_shape))(x)

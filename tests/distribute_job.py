@@ -1,0 +1,111 @@
+"""SSLGAN under tf.distribute on CPU, run as a subprocess by test_distribute.py.
+
+python distribute_job.py parity OUT.npz
+    Splits the CPU into 2 logical devices and makes one training step on the same
+    global batch with one device and with MirroredStrategy over 2 replicas; writes
+    the weights of both runs.
+
+python distribute_job.py worker OUT.npz   (with TF_CONFIG set)
+    One worker of a MultiWorkerMirroredStrategy cluster: trains a few steps and
+    writes its weights and the first and last discriminator loss.
+"""
+
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+MODE, OUT = sys.argv[1], sys.argv[2]
+if MODE == "parity":
+    (cpu,) = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras  # noqa: E402
+
+import keras_sslgan  # noqa: E402
+
+
+def build(strategy):
+    """The same model in every call: same seeds, built inside `strategy.scope()`."""
+    keras.utils.set_random_seed(1)
+    with strategy.scope():
+        model = keras_sslgan.SSLGAN(
+            generator=keras_sslgan.networks.mlp_generator(
+                4, (2,), hidden_units=(16,), output_activation=None
+            ),
+            # No noise layers: every random number then comes from the model's latent
+            # draw, which is the same whatever the number of replicas.
+            discriminator=keras_sslgan.networks.mlp_discriminator(
+                (2,), 2, hidden_units=(16, 8), input_noise=0.0, hidden_noise=0.0
+            ),
+            num_classes=2,
+            seed=1,
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+        )
+    return model
+
+
+def data():
+    x, y = keras_sslgan.datasets.two_circles.load_data(64, seed=1)
+    return keras_sslgan.split_labeled(x, y, 8, seed=1)
+
+
+def weights(model):
+    return [np.asarray(v) for v in model.discriminator.weights + model.generator.weights]
+
+
+def parity():
+    (x_l, y_l), x_u = data()
+    results = {}
+    for name, strategy in (
+        ("one", tf.distribute.OneDeviceStrategy("/cpu:0")),
+        ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])),
+    ):
+        model = build(strategy)
+        before = weights(model)
+        model.fit(
+            (x_l, y_l),
+            x_u,
+            batch_size=16,
+            labeled_batch_size=8,
+            epochs=1,
+            steps_per_epoch=1,
+            initialize=False,
+            verbose=0,
+        )
+        results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
+        for i, (b, a) in enumerate(zip(before, weights(model))):
+            results[f"{name}_{i}"] = a
+            results[f"before_{i}"] = b
+    np.savez(OUT, **results)
+
+
+def worker():
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    (x_l, y_l), x_u = data()
+    model = build(strategy)
+    # The first step's data on this worker, distributed as Keras' fit distributes it.
+    step = tf.Variable(0, dtype=tf.int64)
+    stream = keras_sslgan.data.resumable_stream((x_l, y_l), x_u, 16, 8, 1, step)
+    (first_l, _), first_u = next(iter(strategy.experimental_distribute_dataset(stream)))
+    first_l, first_u = (strategy.experimental_local_results(v)[0] for v in (first_l, first_u))
+    global_batch = next(iter(stream))
+    history = model.fit((x_l, y_l), x_u, batch_size=16, labeled_batch_size=8, epochs=3, verbose=0)
+    d_loss = history.history["d_loss"]
+    np.savez(
+        OUT,
+        d_loss=np.array(d_loss),
+        replicas=strategy.num_replicas_in_sync,
+        first_labeled=np.asarray(first_l),
+        first_unlabeled=np.asarray(first_u),
+        global_labeled=np.asarray(global_batch[0][0]),
+        global_unlabeled=np.asarray(global_batch[1]),
+        **{str(i): w for i, w in enumerate(weights(model))},
+    )
+
+
+if __name__ == "__main__":
+    parity() if MODE == "parity" else worker()

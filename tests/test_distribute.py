@@ -1,0 +1,88 @@
+"""SSLGAN under tf.distribute, on CPU: 2 logical devices, and 2 workers on 127.0.0.1."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+
+JOB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distribute_job.py")
+
+
+def run(args, env=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, JOB, *args], env=env, capture_output=True, timeout=timeout, text=True
+    )
+
+
+def test_two_mirrored_replicas_make_the_step_of_one_device(tmp_path):
+    out = str(tmp_path / "parity.npz")
+    done = run(["parity", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert int(r["one_replicas"]) == 1 and int(r["mirrored_replicas"]) == 2
+        count = len([k for k in r.files if k.startswith("one_") and k != "one_replicas"])
+        assert count > 10
+        moved = 0.0
+        for i in range(count):
+            np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
+            moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
+        assert moved > 1e-3  # the step changed the weights, so the comparison means something
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    processes = []
+    try:
+        for index in range(2):
+            env = dict(os.environ)
+            env["TF_CONFIG"] = json.dumps(
+                {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+            )
+            env["CUDA_VISIBLE_DEVICES"] = ""
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, JOB, "worker", str(tmp_path / f"worker{index}.npz")],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for p in processes:
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err[-3000:]
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+    with np.load(tmp_path / "worker0.npz") as a, np.load(tmp_path / "worker1.npz") as b:
+        assert int(a["replicas"]) == 2 and int(b["replicas"]) == 2
+        keys = [k for k in a.files if k.isdigit()]
+        assert len(keys) > 10
+        for k in keys:
+            np.testing.assert_array_equal(a[k], b[k])
+        np.testing.assert_array_equal(a["d_loss"], b["d_loss"])
+        assert len(a["d_loss"]) == 3 and abs(a["d_loss"][-1] - a["d_loss"][0]) > 1e-3
+        # Each worker gets its own half of the global batch: no example twice in a step.
+        for part in ("labeled", "unlabeled"):
+            mine, theirs = a[f"first_{part}"], b[f"first_{part}"]
+            whole = a[f"global_{part}"]
+            assert len(mine) == len(theirs) == len(whole) // 2
+            rows = {tuple(r) for r in whole}
+            assert {tuple(r) for r in mine} | {tuple(r) for r in theirs} == rows
+            assert len(rows) == len(whole)  # the global batch itself has no repeats
