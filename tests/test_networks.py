@@ -26,7 +26,9 @@ def test_weight_norm_dense_round_trips_config():
 
 
 def test_data_dependent_init_normalizes_preactivations(rng):
-    model = networks.mlp_discriminator((6,), 3, hidden_units=(16, 8), seed=0)
+    model = networks.mlp_discriminator(
+        (6,), 3, hidden_units=(16, 8), input_noise=0.0, hidden_noise=0.0, seed=0
+    )
     x = rng.normal(2.0, 3.0, size=(256, 6)).astype("float32")
     assert networks.initialize_from_data(model, x) == 3
     first = model.get_layer("dense_0")
@@ -37,6 +39,18 @@ def test_data_dependent_init_normalizes_preactivations(rng):
     logits, _ = model(x, training=False)
     logits = keras.ops.convert_to_numpy(logits)
     np.testing.assert_allclose(logits.std(axis=0), 1.0, atol=1e-3)
+
+
+def test_data_dependent_init_sees_the_training_noise(rng):
+    # Input noise of std 0.5 on data of std 0.5 doubles the variance of every projection:
+    # normalized with the noise on, the clean pre-activations have std 1 / sqrt(2).
+    model = networks.mlp_discriminator((6,), 3, hidden_units=(16,), input_noise=0.5, seed=0)
+    x = rng.normal(2.0, 0.5, size=(256, 6)).astype("float32")
+    networks.initialize_from_data(model, x)
+    first = model.get_layer("dense_0")
+    kernel = keras.ops.convert_to_numpy(first.normalized_kernel())
+    std = (x @ kernel).std(axis=0)
+    assert np.all((std > 0.6) & (std < 0.82)), std
 
 
 def test_mnist_networks_have_the_paper_sizes():
