@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 
+import numpy as np
 import pytest
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
@@ -55,6 +56,40 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     with open(tmp_path / "summary.json") as f:
         assert json.load(f)["labels"] == 20
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
+
+
+def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
+    """A few dozen real photos at 32x32 (Kaggle folder: no test split, so one is held out)."""
+    import onnxruntime
+
+    cats_dogs = load_example("cats_dogs")
+    args = [
+        "--data-dir",
+        os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train"),
+        "--labels",
+        "10",
+        "--limit",
+        "60",
+        "--epochs",
+        "2",
+        "--width",
+        "8",
+        "--output-dir",
+        str(tmp_path),
+        "--verbose",
+        "0",
+    ]
+    summary = cats_dogs.main(args)
+    assert summary["method"] == "SSL-GAN" and len(summary["val_accuracy"]) == 2
+    assert summary["train_images"] == 54 and summary["test_images"] == 500
+    for name in ("generated.png", "accuracy.png"):
+        assert os.path.getsize(tmp_path / name) > 1_000
+    session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
+    images = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
+    probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    baseline = cats_dogs.main(args + ["--baseline"])
+    assert baseline["method"] == "supervised only"
 
 
 @pytest.mark.slow

@@ -74,3 +74,41 @@ def test_discriminator_survives_keras_save_load(tmp_path):
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(loaded(x)[0]), keras.ops.convert_to_numpy(d(x)[0]), atol=1e-6
     )
+
+
+def test_weight_norm_conv2d_matches_formula_and_round_trips(rng):
+    layer = networks.WeightNormConv2D(4, 3, strides=2, activation="relu")
+    x = rng.normal(size=(2, 8, 8, 3)).astype("float32")
+    y = keras.ops.convert_to_numpy(layer(x))
+    assert y.shape == (2, 4, 4, 4)
+    v = keras.ops.convert_to_numpy(layer.kernel)
+    w = v / np.sqrt((v**2).sum(axis=(0, 1, 2)))
+    # The output at position (1, 1) by hand: the 3x3 window of rows/cols 1..3 ("same"
+    # padding with stride 2 pads one row and column at the end only).
+    window = x[:, 2:5, 2:5, :]
+    by_hand = np.maximum(np.einsum("bhwc,hwco->bo", window, w), 0.0)
+    np.testing.assert_allclose(y[:, 1, 1, :], by_hand, atol=1e-5)
+    clone = networks.WeightNormConv2D.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="padding='full'"):
+        networks.WeightNormConv2D(4, 3, padding="full")
+
+
+def test_conv_networks_initialize_from_data(rng):
+    d = networks.conv_discriminator((32, 32, 3), 2, head="k_plus_one", width=8, seed=0)
+    g = networks.conv_generator(16, (32, 32, 3), width=8)
+    assert d.output_shape == [(None, 3), (None, 32)] and g.output_shape == (None, 32, 32, 3)
+    x = rng.uniform(size=(64, 32, 32, 3)).astype("float32")
+    assert networks.initialize_from_data(d, x) == 7
+    conv = d.get_layer("conv_0a")
+    kernel = keras.ops.convert_to_numpy(conv.normalized_kernel())
+    # The init pass ran in training mode (input dropout on); a fresh training-mode
+    # input gives pre-activations with mean ~0 and std ~1 per channel.
+    dropped = keras.Model(d.input, conv.input)(x, training=True)
+    pre = keras.ops.convert_to_numpy(keras.ops.conv(dropped, kernel, 1, "same")) + np.asarray(
+        conv.bias
+    )
+    np.testing.assert_allclose(pre.mean(axis=(0, 1, 2)), 0.0, atol=0.05)
+    np.testing.assert_allclose(pre.std(axis=(0, 1, 2)), 1.0, atol=0.05)
+    with pytest.raises(ValueError, match="power of two"):
+        networks.conv_discriminator((48, 48, 3), 2)

@@ -1,5 +1,6 @@
 """Generators and discriminators, and the layers they need."""
 
+from keras_sslgan.networks.conv import conv_discriminator, conv_generator
 from keras_sslgan.networks.initialization import initialize_from_data
 from keras_sslgan.networks.mlp import (
     mlp_discriminator,
@@ -7,10 +8,14 @@ from keras_sslgan.networks.mlp import (
     mnist_discriminator,
     mnist_generator,
 )
+from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 __all__ = [
+    "WeightNormConv2D",
     "WeightNormDense",
+    "conv_discriminator",
+    "conv_generator",
     "initialize_from_data",
     "mlp_discriminator",
     "mlp_generator",

@@ -1,16 +1,17 @@
 """Data-dependent initialization of weight-normalized layers."""
 
 import keras
-import numpy as np
 
+from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 
 def initialize_from_data(model, x, init_scale=1.0):
-    """Sets `scale` and `bias` of every `WeightNormDense` layer of `model` from data.
+    """Sets `scale` and `bias` of every weight-normalized layer of `model` from data.
 
     Layer by layer, in the order of the functional graph, the pre-activations of the batch
-    `x` are made to have mean 0 and standard deviation `init_scale` per unit:
+    `x` are made to have mean 0 and standard deviation `init_scale` per unit (per
+    channel, over batch and positions, for `WeightNormConv2D`):
     `scale = init_scale / std(t)`, `bias = -mean(t) * scale`, where
     `t = h @ (v / ||v||)` and `h` is the layer's input computed with the layers before it
     already initialized, in training mode (noise layers on, as in the training
@@ -18,7 +19,7 @@ def initialize_from_data(model, x, init_scale=1.0):
     https://arxiv.org/abs/1602.07868.
 
     Args:
-        model: functional `keras.Model` that contains `WeightNormDense` layers.
+        model: functional `keras.Model` with `WeightNormDense` / `WeightNormConv2D` layers.
         x: array, a batch of inputs for `model` (a few hundred examples).
         init_scale: float. Target standard deviation of the pre-activations.
 
@@ -29,15 +30,19 @@ def initialize_from_data(model, x, init_scale=1.0):
         raise ValueError(f"`model` must be a functional keras.Model. Received: model={model!r}")
     count = 0
     for layer in model.layers:
-        if not isinstance(layer, WeightNormDense):
+        if not isinstance(layer, (WeightNormDense, WeightNormConv2D)):
             continue
         layer_input = keras.Model(model.input, layer.input)(x, training=True)
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
-        direction = kernel / np.sqrt(np.sum(kernel**2, axis=0) + 1e-12)
-        t = keras.ops.convert_to_numpy(layer_input) @ direction
+        if isinstance(layer, WeightNormDense):
+            direction = layer.kernel / keras.ops.norm(layer.kernel, axis=0, keepdims=True)
+            t = keras.ops.matmul(layer_input, direction)
+        else:
+            norm = keras.ops.sqrt(keras.ops.sum(layer.kernel**2, axis=(0, 1, 2), keepdims=True))
+            t = keras.ops.conv(layer_input, layer.kernel / norm, layer.strides, layer.padding)
+        t = keras.ops.convert_to_numpy(t).reshape(-1, t.shape[-1])
         scale = init_scale / (t.std(axis=0) + 1e-8)
         layer.scale.assign(scale)
-        if layer.use_bias:
+        if getattr(layer, "use_bias", True):
             layer.bias.assign(-t.mean(axis=0) * scale)
         count += 1
     return count
