@@ -40,25 +40,6 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Constant learning rate, then linear decay to zero over the last third of training.
-
-    `lr(step) = base * min(3 * (1 - step / total_steps), 1)`, the schedule of the
-    semi-supervised GAN code of Dai et al. 2017 ("Good Semi-supervised Learning that
-    Requires a Bad GAN").
-    """
-
-    def __init__(self, base, total_steps):
-        self.base, self.total_steps = base, total_steps
-
-    def __call__(self, step):
-        progress = keras.ops.cast(step, "float32") / self.total_steps
-        return self.base * keras.ops.clip(3.0 * (1.0 - progress), 0.0, 1.0)
-
-    def get_config(self):
-        return {"base": self.base, "total_steps": self.total_steps}
-
-
 def build_model(args, x_unlabeled):
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.mnist_generator(),
@@ -74,14 +55,14 @@ def build_model(args, x_unlabeled):
         # Discriminator: Adam(beta_1=0.5) as in Salimans et al.; generator: Adam(beta_1=0)
         # at a third of the rate, and beta_2=0.9999 for both, as in Dai et al.'s MNIST code.
         d_optimizer=keras.optimizers.Adam(
-            HoldThenLinearDecay(args.d_learning_rate, steps),
+            keras_sslgan.HoldThenLinearDecay(args.d_learning_rate, steps),
             beta_1=0.5,
             beta_2=0.9999,
             use_ema=True,
             ema_momentum=args.ema_momentum,
         ),
         g_optimizer=keras.optimizers.Adam(
-            HoldThenLinearDecay(args.g_learning_rate, steps), beta_1=0.0, beta_2=0.9999
+            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps), beta_1=0.0, beta_2=0.9999
         ),
         unlabeled_weight=args.unlabeled_weight,
         jit_compile=args.jit_compile,

@@ -9,11 +9,13 @@ from keras_sslgan import (
 from keras_sslgan.callbacks import StopOnNonFiniteLoss, SwapDiscriminatorEMAWeights
 from keras_sslgan.data import paired_dataset, split_labeled
 from keras_sslgan.export import export_classifier, read_class_names
+from keras_sslgan.schedules import HoldThenLinearDecay
 from keras_sslgan.ssl_gan import SSLGAN
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HoldThenLinearDecay",
     "SSLGAN",
     "StopOnNonFiniteLoss",
     "SwapDiscriminatorEMAWeights",

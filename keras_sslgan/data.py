@@ -135,7 +135,7 @@ def _check_batch_sizes(batch_size, labeled_batch_size):
             raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value}")
 
 
-def _check_arrays(labeled, unlabeled, batch_size):
+def _labeled_arrays(labeled):
     if not isinstance(labeled, (tuple, list)) or len(labeled) != 2:
         raise ValueError(
             "`labeled` must be a tuple `(x, y)` of arrays or a tf.data.Dataset of "
@@ -147,12 +147,22 @@ def _check_arrays(labeled, unlabeled, batch_size):
         raise ValueError(
             f"Labeled `x` and `y` must have the same length. Received {len(x_l)} and {len(y_l)}."
         )
+    return x_l, y_l
+
+
+def _unlabeled_array(unlabeled, batch_size):
     x_u = check_images(unlabeled, "unlabeled")
     if batch_size > len(x_u):
         raise ValueError(
             f"`batch_size` must be at most the number of unlabeled examples "
             f"({len(x_u)}). Received: batch_size={batch_size}"
         )
+    return x_u
+
+
+def _check_arrays(labeled, unlabeled, batch_size):
+    x_l, y_l = _labeled_arrays(labeled)
+    x_u = _unlabeled_array(unlabeled, batch_size)
     _check_same_shape(x_l.shape[1:], x_u.shape[1:])
     return x_l, y_l, x_u
 
@@ -244,26 +254,13 @@ def paired_dataset(
         over it is one pass over the unlabeled data.
     """
     labeled_batch_size = labeled_batch_size or batch_size
-    for arg, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value}")
+    _check_batch_sizes(batch_size, labeled_batch_size)
 
     if isinstance(labeled, tf.data.Dataset):
         labeled_ds = labeled.repeat()
         labeled_shape = _shape_of(labeled.element_spec[0])[1:]
     else:
-        if not isinstance(labeled, (tuple, list)) or len(labeled) != 2:
-            raise ValueError(
-                "`labeled` must be a tuple `(x, y)` of arrays or a tf.data.Dataset of "
-                f"`(x, y)` batches. Received: {type(labeled).__name__}"
-            )
-        x_l = check_images(labeled[0], "labeled x")
-        y_l = np.asarray(labeled[1])
-        if len(x_l) != len(y_l):
-            raise ValueError(
-                f"Labeled `x` and `y` must have the same length. Received "
-                f"{len(x_l)} and {len(y_l)}."
-            )
+        x_l, y_l = _labeled_arrays(labeled)
         labeled_shape = x_l.shape[1:]
         labeled_ds = (
             tf.data.Dataset.from_tensor_slices((x_l, y_l))
@@ -276,12 +273,7 @@ def paired_dataset(
         unlabeled_ds = _first_component(unlabeled)
         unlabeled_shape = _shape_of(unlabeled_ds.element_spec)[1:]
     else:
-        x_u = check_images(unlabeled, "unlabeled")
-        if batch_size > len(x_u):
-            raise ValueError(
-                f"`batch_size` must be at most the number of unlabeled examples "
-                f"({len(x_u)}). Received: batch_size={batch_size}"
-            )
+        x_u = _unlabeled_array(unlabeled, batch_size)
         unlabeled_shape = x_u.shape[1:]
         unlabeled_ds = (
             tf.data.Dataset.from_tensor_slices(x_u)
@@ -289,9 +281,5 @@ def paired_dataset(
             .batch(batch_size, drop_remainder=True)
         )
 
-    if tuple(labeled_shape) != tuple(unlabeled_shape):
-        raise ValueError(
-            "Labeled and unlabeled examples must have the same shape. Received "
-            f"labeled {tuple(labeled_shape)} and unlabeled {tuple(unlabeled_shape)}."
-        )
+    _check_same_shape(labeled_shape, unlabeled_shape)
     return tf.data.Dataset.zip((labeled_ds, unlabeled_ds)).prefetch(tf.data.AUTOTUNE)

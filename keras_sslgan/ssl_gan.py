@@ -106,8 +106,8 @@ class SSLGAN(keras.Model):
         seed=0,
     )
     model.compile(
-        d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, use_ema=True),
-        g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
+        d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, beta_2=0.9999, use_ema=True),
+        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9999),
     )
     model.fit((x_labeled, y_labeled), x_unlabeled, epochs=10)
     probabilities = model.predict(x_test)

@@ -1,0 +1,39 @@
+"""Learning-rate schedules for semi-supervised GAN training."""
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="keras_sslgan")
+class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant learning rate, then linear decay to zero over the last third of training.
+
+    `lr(step) = base * min(3 * (1 - step / total_steps), 1)`, the schedule of the
+    semi-supervised GAN code of Dai et al. 2017 ("Good Semi-supervised Learning that
+    Requires a Bad GAN").
+
+    Args:
+        base: float, the learning rate of the first two thirds.
+        total_steps: int, the number of training steps.
+
+    Example:
+    ```python
+    schedule = keras_sslgan.HoldThenLinearDecay(3e-3, total_steps=20 * 600)
+    optimizer = keras.optimizers.Adam(schedule, beta_1=0.5)
+    ```
+    """
+
+    def __init__(self, base, total_steps):
+        if not base > 0:
+            raise ValueError(f"`base` must be > 0. Received: base={base}")
+        if int(total_steps) != total_steps or total_steps < 1:
+            raise ValueError(
+                f"`total_steps` must be a positive integer. Received: total_steps={total_steps}"
+            )
+        self.base, self.total_steps = float(base), int(total_steps)
+
+    def __call__(self, step):
+        progress = keras.ops.cast(step, "float32") / self.total_steps
+        return self.base * keras.ops.clip(3.0 * (1.0 - progress), 0.0, 1.0)
+
+    def get_config(self):
+        return {"base": self.base, "total_steps": self.total_steps}

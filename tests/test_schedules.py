@@ -1,0 +1,25 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_sslgan
+
+
+def test_hold_then_linear_decay_by_hand():
+    schedule = keras_sslgan.HoldThenLinearDecay(3e-3, total_steps=900)
+    # Flat for the first 600 steps, then 3e-3 * 3 * (1 - step / 900) down to 0.
+    steps = [0, 599, 600, 750, 899, 900, 1000]
+    expected = [3e-3, 3e-3, 3e-3, 1.5e-3, 1e-5, 0.0, 0.0]
+    got = [float(schedule(step)) for step in steps]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)
+    clone = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(clone, keras_sslgan.HoldThenLinearDecay)
+    assert float(clone(750)) == pytest.approx(1.5e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match", [({"base": 0}, "base=0"), ({"total_steps": 0}, "total_steps=0")]
+)
+def test_hold_then_linear_decay_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        keras_sslgan.HoldThenLinearDecay(**{"base": 1e-3, "total_steps": 10, **kwargs})
