@@ -58,7 +58,8 @@ def main(argv=None):
     keras_sslgan.export_classifier(model, saved_path)
     session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     input_name = session.get_inputs()[0].name
-    serve = tf.saved_model.load(saved_path).serve
+    loaded = tf.saved_model.load(saved_path)  # keep the object: it owns the variables
+    serve = loaded.serve
     classifier = model.classifier
 
     runtimes = {
