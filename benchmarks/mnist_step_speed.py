@@ -18,7 +18,6 @@ import os
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 import keras_sslgan
