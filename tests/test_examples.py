@@ -92,13 +92,55 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     assert baseline["method"] == "supervised only"
 
 
+def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "mnist_table", os.path.join(EXAMPLES, os.pardir, "benchmarks", "mnist_table.py")
+    )
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
+    md.write_text("# B\n\n<!-- mnist-table -->\nold\n<!-- /mnist-table -->\n\nafter\n")
+    args = [
+        "--data-dir",
+        os.path.join(data_dir, "mnist"),
+        "--labels",
+        "20",
+        "--seeds",
+        "0",
+        "1",
+        "--epochs",
+        "1",
+        "--unlabeled",
+        "300",
+        "--results",
+        str(results),
+        "--benchmarks-md",
+        str(md),
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
+    table.main(args)
+    runs = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["labels"], r["seed"]) for r in runs] == [(20, 0), (20, 1)]
+    table.main(args)  # finished runs are not redone
+    assert len(results.read_text().splitlines()) == 2
+    text = md.read_text()
+    assert "old" not in text and text.endswith("after\n")
+    mean = 100 * np.mean([r["test_accuracy"] for r in runs])
+    assert f"| keras_sslgan, logsumexp, feature_matching, 1 epochs | {mean:.2f} ± " in text
+    assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |" in text
+
+
 @pytest.mark.slow
 def test_mnist_100_labels_beats_supervised_only(data_dir, tmp_path):
-    """Two epochs on all of MNIST: the SSL-GAN is ahead of the same network on labels alone."""
+    """The main job (20 epochs on all of MNIST, ~10 min each) against the same network,
+    labels and epochs with the unsupervised loss off. Measured: 97.51% against the
+    supervised-only figure in BENCHMARKS.md."""
     mnist = load_example("mnist")
-    common = ["--data-dir", os.path.join(data_dir, "mnist"), "--epochs", "2", "--verbose", "0"]
+    common = ["--data-dir", os.path.join(data_dir, "mnist"), "--epochs", "20", "--verbose", "0"]
     ssl_gan = mnist.main(common + ["--output-dir", str(tmp_path / "ssl")])
     supervised = mnist.main(
         common + ["--unlabeled-weight", "0", "--output-dir", str(tmp_path / "sup")]
     )
-    assert ssl_gan["test_accuracy"] - supervised["test_accuracy"] >= 0.05
+    assert ssl_gan["test_accuracy"] >= 0.97
+    assert ssl_gan["test_accuracy"] - supervised["test_accuracy"] >= 0.1

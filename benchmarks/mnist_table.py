@@ -1,0 +1,167 @@
+"""The semi-supervised MNIST table: labels x seeds, beside the published results.
+
+Runs `examples/mnist.py` for every (labels, seed) pair not yet in the results file,
+appending one JSON line per finished run (final-epoch EMA test accuracy, seconds per
+epoch, epochs, head, generator loss, package version, date). An interrupted table
+resumes: finished runs are not redone. Then rewrites the table between the markers
+`<!-- mnist-table -->` and `<!-- /mnist-table -->` of BENCHMARKS.md (mean ± std, n).
+
+    python benchmarks/mnist_table.py --data-dir ../shared/data/mnist \
+        --labels 20 50 100 200 --seeds 0 1 2 --epochs 20
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import re
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+PUBLISHED = {
+    "FM-GAN (Salimans et al. 2016), published": {
+        20: "83.23 ± 4.52",
+        50: "97.79 ± 1.36",
+        100: "99.07 ± 0.07",
+        200: "99.10 ± 0.04",
+    },
+    "Triple-GAN (Li et al. 2017), published": {
+        20: "95.19 ± 4.95",
+        50: "98.44 ± 0.72",
+        100: "99.09 ± 0.58",
+        200: "99.33 ± 0.16",
+    },
+    "good-and-bad GAN (arXiv 1910.08540), published": {
+        20: "97.34 ± 6.86",
+        50: "98.92 ± 0.13",
+        100: "99.21 ± 0.08",
+        200: "99.35 ± 0.05",
+    },
+}
+
+
+def load_example():
+    path = os.path.join(ROOT, "examples", "mnist.py")
+    spec = importlib.util.spec_from_file_location("mnist_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_results(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def key(run):
+    return (
+        run["labels"],
+        run["seed"],
+        run["epochs"],
+        run["head"],
+        run["generator_loss"],
+        run.get("unlabeled"),
+    )
+
+
+def table(results, labels, epochs):
+    """Markdown rows: ours (mean ± std over seeds, n) and the published ones."""
+    header = "| method | " + " | ".join(str(n) for n in labels) + " |"
+    lines = [header, "|---|" + "---:|" * len(labels)]
+    groups = sorted({(r["head"], r["generator_loss"]) for r in results if r["epochs"] == epochs})
+    for head, loss in groups:
+        cells = []
+        for n in labels:
+            accs = [
+                100 * r["test_accuracy"]
+                for r in results
+                if (r["labels"], r["epochs"], r["head"], r["generator_loss"])
+                == (n, epochs, head, loss)
+            ]
+            cells.append(
+                f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
+            )
+        lines.append(
+            f"| keras_sslgan, {head}, {loss}, {epochs} epochs | " + " | ".join(cells) + " |"
+        )
+    for name, row in PUBLISHED.items():
+        lines.append(f"| {name} | " + " | ".join(row.get(n, "") for n in labels) + " |")
+    return "\n".join(lines)
+
+
+def write_table(markdown, path):
+    with open(path) as f:
+        text = f.read()
+    block = f"<!-- mnist-table -->\n{markdown}\n<!-- /mnist-table -->"
+    pattern = re.compile(r"<!-- mnist-table -->.*?<!-- /mnist-table -->", re.S)
+    text = (
+        pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block + "\n"
+    )
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--labels", type=int, nargs="+", default=[20, 50, 100, 200])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--head", default="logsumexp")
+    parser.add_argument("--generator-loss", default="feature_matching")
+    parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
+    parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
+    parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    parser.add_argument("--output-dir", default="outputs/mnist_table")
+    args = parser.parse_args(argv)
+
+    mnist = load_example()
+    done = {key(r) for r in read_results(args.results)}
+    for labels in args.labels:
+        for seed in args.seeds:
+            run = {
+                "labels": labels,
+                "seed": seed,
+                "epochs": args.epochs,
+                "head": args.head,
+                "generator_loss": args.generator_loss,
+                "unlabeled": args.unlabeled,
+            }
+            if key(run) in done:
+                continue
+            argv_run = [
+                "--labels",
+                str(labels),
+                "--seed",
+                str(seed),
+                "--epochs",
+                str(args.epochs),
+                "--head",
+                args.head,
+                "--generator-loss",
+                args.generator_loss,
+                "--verbose",
+                "2",
+                "--output-dir",
+                os.path.join(args.output_dir, f"{labels}_{seed}"),
+            ]
+            if args.data_dir:
+                argv_run += ["--data-dir", args.data_dir]
+            if args.unlabeled:
+                argv_run += ["--unlabeled", str(args.unlabeled)]
+            summary = mnist.main(argv_run)
+            summary["unlabeled"] = args.unlabeled
+            summary["date"] = datetime.date.today().isoformat()
+            with open(args.results, "a") as f:
+                f.write(json.dumps(summary) + "\n")
+    markdown = table(read_results(args.results), sorted(set(args.labels)), args.epochs)
+    write_table(markdown, args.benchmarks_md)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
