@@ -426,6 +426,13 @@ class SSLGAN(keras.Model):
             The `History` of `keras.Model.fit`. When the discriminator's optimizer keeps
             an EMA (`use_ema=True`), the discriminator holds the averaged weights after
             `fit`, as Keras does for its own optimizer.
+
+        With arrays, the data order of every step is a function of the model's `seed`
+        and the step number (`keras_sslgan.data.resumable_stream`): a run restored by
+        `keras.callbacks.BackupAndRestore` continues with the data an uninterrupted run
+        would see. `fit` puts `StopOnNonFiniteLoss` first in the callbacks, so a NaN or
+        infinite loss stops training with a `FloatingPointError` before any epoch-end
+        callback saves the diverged weights.
         """
         if not self.compiled or getattr(self, "d_optimizer", None) is None:
             raise RuntimeError(
