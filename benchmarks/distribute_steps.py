@@ -11,34 +11,16 @@ step in a ring all-reduce over 8 devices.
 
 import argparse
 import os
-import time
 
 import tensorflow as tf
 
 (_cpu,) = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-import keras  # noqa: E402
+import common  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_sslgan  # noqa: E402
-
-
-def build(strategy, seed):
-    keras.utils.set_random_seed(seed)
-    with strategy.scope():
-        model = keras_sslgan.SSLGAN(
-            keras_sslgan.networks.mnist_generator(),
-            keras_sslgan.networks.mnist_discriminator(seed=seed),
-            num_classes=10,
-            preprocessing=keras.layers.Rescaling(1 / 255.0),
-            seed=seed,
-        )
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0),
-        )
-    return model
 
 
 def main(argv=None):
@@ -61,12 +43,9 @@ def main(argv=None):
         ("one device", tf.distribute.OneDeviceStrategy("/cpu:0")),
         ("MirroredStrategy", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])),
     ):
-        model = build(strategy, args.seed)
-        fit = dict(batch_size=100, epochs=1, verbose=0, initialize=False)
-        model.fit((x_l, y_l), x_u[:2000], **fit)  # trace and warm up
-        start = time.perf_counter()
-        model.fit((x_l, y_l), x_u[: args.steps * 100], **fit)
-        rate = args.steps / (time.perf_counter() - start)
+        with strategy.scope():
+            model = common.mnist_model(args.seed)
+        rate = 1 / common.seconds_per_step(model, x_l, y_l, x_u, args.steps)
         replicas = strategy.num_replicas_in_sync
         print(f"| {name} | {replicas} | {rate:.1f} | {rate * 300:,.0f} |")
 

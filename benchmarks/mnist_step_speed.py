@@ -17,6 +17,7 @@ import argparse
 import os
 import time
 
+import common
 import keras
 import tensorflow as tf
 
@@ -51,24 +52,8 @@ def matmul_ceiling(n=4096, repeats=10):
 def time_steps(policy, jit_compile, steps, seed, x_l, y_l, x_u):
     keras.config.set_dtype_policy(policy)
     try:
-        keras.utils.set_random_seed(seed)
-        model = keras_sslgan.SSLGAN(
-            keras_sslgan.networks.mnist_generator(),
-            keras_sslgan.networks.mnist_discriminator(seed=seed),
-            num_classes=10,
-            preprocessing=keras.layers.Rescaling(1 / 255.0),
-            seed=seed,
-        )
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0),
-            jit_compile=jit_compile,
-        )
-        fit = dict(batch_size=100, epochs=1, verbose=0, initialize=False)
-        model.fit((x_l, y_l), x_u[:3000], **fit)  # trace, compile, warm up
-        start = time.perf_counter()
-        model.fit((x_l, y_l), x_u[: steps * 100], **fit)
-        return (time.perf_counter() - start) / steps
+        model = common.mnist_model(seed, jit_compile=jit_compile)
+        return common.seconds_per_step(model, x_l, y_l, x_u, steps)
     finally:
         keras.config.set_dtype_policy("float32")
 
