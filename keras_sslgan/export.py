@@ -27,11 +27,6 @@ def _class_names(model, class_names):
     return class_names
 
 
-def input_shape_of(model):
-    """Shape of one example as the user feeds it: before `preprocessing`."""
-    return tuple(model.classifier.input_shape[1:])
-
-
 def export_classifier(model, filepath, format="tf_saved_model", class_names=None, verbose=False):
     """Writes the K-class classifier of a trained `SSLGAN` for deployment.
 
@@ -73,7 +68,7 @@ def export_classifier(model, filepath, format="tf_saved_model", class_names=None
             "'float32' policy, load the trained weights into it, and export that."
         )
     classifier = model.classifier
-    spec = tf.TensorSpec((None,) + input_shape_of(model), tf.float32, name="images")
+    spec = tf.TensorSpec(classifier.input_shape, tf.float32, name="images")
 
     if format == "onnx":
         import onnx
