@@ -6,7 +6,9 @@ images is held out), or the `cats_vs_dogs` set of TensorFlow Datasets when no fo
 given (needs network access). Draws `--labels` balanced labeled images, uses all
 training images as unlabeled data, trains, and reports the test accuracy of the final
 epoch's EMA weights. With `--baseline` the unsupervised loss is off: the same
-discriminator, labels and epochs, trained on the labels alone.
+discriminator, labels and epochs (the same number of discriminator updates), trained
+on the labeled batches alone. The discriminator flips and shifts its training inputs
+at random (`--no-augmentation` turns this off).
 
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --epochs 20
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --baseline
@@ -82,7 +84,12 @@ def build_model(args, steps):
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.conv_generator(100, shape, width=args.width),
         discriminator=keras_sslgan.networks.conv_discriminator(
-            shape, 2, head=args.head, width=args.width, seed=args.seed
+            shape,
+            2,
+            head=args.head,
+            width=args.width,
+            augmentation=args.augmentation,
+            seed=args.seed,
         ),
         num_classes=2,
         head=args.head,
@@ -125,6 +132,12 @@ def main(argv=None):
         "--baseline", action="store_true", help="train the same discriminator on the labels alone"
     )
     parser.add_argument("--width", type=int, default=32, help="channels of the first block")
+    parser.add_argument(
+        "--augmentation",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="random flips and shifts of the discriminator's training inputs",
+    )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument(
         "--learning-rate",
@@ -214,6 +227,8 @@ def main(argv=None):
         "seed": args.seed,
         "head": args.head,
         "image_size": args.image_size,
+        "augmentation": args.augmentation,
+        "learning_rate": args.learning_rate,
         "epochs": args.epochs,
         "train_images": len(x_unlabeled),
         "test_images": len(x_test),

@@ -214,7 +214,8 @@ class SSLGAN(keras.Model):
         """
         inputs = keras.Input(shape=self._data_shape(), name="images")
         x = self._preprocess(inputs)
-        logits, _ = self.discriminator(x)
+        # Inference mode whatever the caller passes: noise, dropout and augmentation off.
+        logits, _ = self.discriminator(x, training=False)
         probabilities = keras.layers.Softmax(name="probabilities")(logits[:, : self.num_classes])
         return keras.Model(inputs, probabilities, name="classifier")
 
@@ -240,7 +241,9 @@ class SSLGAN(keras.Model):
                 `use_ema=True`, evaluation and prediction after `fit` use the moving
                 average of its weights.
             g_optimizer: `keras.optimizers.Optimizer` of the generator.
-            unlabeled_weight: float, weight of the unsupervised loss in `L_D`.
+            unlabeled_weight: float, weight of the unsupervised loss in `L_D`. With 0
+                the model trains as the supervised-only baseline: the discriminator on
+                the labeled batches alone, and no generator updates.
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
@@ -321,6 +324,8 @@ class SSLGAN(keras.Model):
         num_labeled = ops.shape(x_labeled)[0]
         num_unlabeled = ops.shape(x_unlabeled)[0]
         num_generated = self.generated_batch_size or num_unlabeled
+        if self.unlabeled_weight == 0.0:
+            return self._supervised_step(x_labeled, y_labeled)
 
         # Discriminator: one forward pass over labeled, unlabeled and generated data.
         x_generated = self.generator(self.sample_latent(num_generated), training=True)
@@ -363,6 +368,22 @@ class SSLGAN(keras.Model):
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.g_optimizer.apply(g_grads, g_vars)
 
+        return self._track(d_loss, g_loss, supervised, unsupervised, labeled_logits, y_labeled)
+
+    def _supervised_step(self, x_labeled, y_labeled):
+        # `unlabeled_weight=0`: the unlabeled and generated data cannot change the
+        # discriminator, so the step is the supervised baseline's: one discriminator
+        # update on the labeled batch, no generator work (the generator stays as made).
+        with tf.GradientTape() as tape:
+            logits, _ = self.discriminator(x_labeled, training=True)
+            supervised = losses.supervised_loss(y_labeled, logits, self.num_classes)
+            scaled_loss = _scale_for_replicas(supervised)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled_loss, d_vars), d_vars)
+        zero = ops.zeros_like(supervised)
+        return self._track(supervised, zero, supervised, zero, logits, y_labeled)
+
+    def _track(self, d_loss, g_loss, supervised, unsupervised, labeled_logits, y_labeled):
         predicted = ops.argmax(labeled_logits[:, : self.num_classes], axis=-1)
         correct = ops.equal(predicted, ops.cast(y_labeled, predicted.dtype))
         self.d_loss_tracker.update_state(d_loss)

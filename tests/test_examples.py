@@ -144,3 +144,46 @@ def test_mnist_100_labels_beats_supervised_only(data_dir, tmp_path):
     )
     assert ssl_gan["test_accuracy"] >= 0.97
     assert ssl_gan["test_accuracy"] - supervised["test_accuracy"] >= 0.1
+
+
+def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(data_dir, tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "cats_dogs_table", os.path.join(EXAMPLES, os.pardir, "benchmarks", "cats_dogs_table.py")
+    )
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
+    md.write_text("# B\n\n<!-- cats-dogs-table -->\nold\n<!-- /cats-dogs-table -->\n\nafter\n")
+    args = [
+        "--data-dir",
+        os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train"),
+        "--labels",
+        "10",
+        "--seeds",
+        "0",
+        "--epochs",
+        "1",
+        "--width",
+        "8",
+        "--limit",
+        "60",
+        "--results",
+        str(results),
+        "--benchmarks-md",
+        str(md),
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
+    table.main(args)
+    runs = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["labels"], r["seed"], r["method"]) for r in runs] == [
+        (10, 0, "SSL-GAN"),
+        (10, 0, "supervised only"),
+    ]
+    table.main(args)  # finished runs are not redone
+    assert len(results.read_text().splitlines()) == 2
+    text = md.read_text()
+    assert "old" not in text and text.endswith("after\n")
+    ssl, sup = (100 * r["test_accuracy"] for r in runs)
+    assert f"| train (first 60) | 32 | 10 | 1 | {ssl:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) " \
+        f"| {ssl - sup:+.2f} (seeds [0]) |" in text

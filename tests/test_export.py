@@ -1,5 +1,6 @@
 """Exported classifiers (SavedModel, ONNX) against Keras predict."""
 
+import keras
 import numpy as np
 import onnxruntime
 import pytest
@@ -91,3 +92,28 @@ def test_export_refuses_mixed_precision(tmp_path):
         keras.config.set_dtype_policy("float32")
     with pytest.raises(ValueError, match="dtype policy 'mixed_float16'"):
         keras_sslgan.export_classifier(model, str(tmp_path / "m.onnx"), format="onnx")
+
+
+def test_onnx_of_an_augmenting_conv_discriminator_has_no_augmentation(tmp_path):
+    """Random flips and shifts are training-only: the exported graph is deterministic."""
+    model = keras_sslgan.SSLGAN(
+        keras_sslgan.networks.conv_generator(8, (32, 32, 3), width=8),
+        keras_sslgan.networks.conv_discriminator((32, 32, 3), 2, width=8, seed=0),
+        num_classes=2,
+        preprocessing=keras.layers.Rescaling(1 / 255.0),
+        seed=0,
+    )
+    images = np.random.default_rng(2).uniform(0, 255, (16, 32, 32, 3)).astype("float32")
+    plain = keras_sslgan.networks.conv_discriminator(
+        (32, 32, 3), 2, width=8, augmentation=False, seed=0
+    )
+    for layer in plain.layers:
+        if layer.weights:
+            layer.set_weights(model.discriminator.get_layer(layer.name).get_weights())
+    expected = keras.ops.convert_to_numpy(keras.ops.softmax(plain(images / 255.0)[0]))
+    np.testing.assert_allclose(model.classifier(images), expected, atol=1e-6)
+    path = str(tmp_path / "classifier.onnx")
+    keras_sslgan.export_classifier(model, path, format="onnx")
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    np.testing.assert_allclose(session.run(None, {name: images})[0], expected, atol=1e-5)

@@ -112,3 +112,21 @@ def test_conv_networks_initialize_from_data(rng):
     np.testing.assert_allclose(pre.std(axis=(0, 1, 2)), 1.0, atol=0.05)
     with pytest.raises(ValueError, match="power of two"):
         networks.conv_discriminator((48, 48, 3), 2)
+
+
+def test_conv_discriminator_augments_in_training_only(rng):
+    x = rng.uniform(size=(16, 32, 32, 3)).astype("float32")
+    d = networks.conv_discriminator((32, 32, 3), 2, width=8, seed=0)
+    plain = networks.conv_discriminator((32, 32, 3), 2, width=8, augmentation=False, seed=0)
+    for layer in plain.layers:
+        if layer.weights:
+            layer.set_weights(d.get_layer(layer.name).get_weights())
+    np.testing.assert_allclose(d(x, training=False)[0], plain(x)[0], atol=1e-6)
+    augment = keras.Model(d.input, d.get_layer("random_shift").output)
+    seen = keras.ops.convert_to_numpy(augment(x, training=True))
+    assert seen.shape == x.shape
+    assert not np.allclose(seen, x)
+    # Flips and shifts move pixels; they do not change their values' range.
+    assert seen.min() >= x.min() - 1e-6 and seen.max() <= x.max() + 1e-6
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(x, training=False)), x)
+    assert "random_flip" not in [layer.name for layer in plain.layers]

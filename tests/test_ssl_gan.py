@@ -99,6 +99,37 @@ def test_one_train_step_matches_losses_by_hand():
     assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
 
 
+def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
+    """With unlabeled_weight=0 a step is one SGD step on the labeled loss; G is untouched."""
+    keras.utils.set_random_seed(1)
+    d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
+    g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
+    model = keras_sslgan.SSLGAN(g, d, 2, seed=5)
+    model.compile(
+        d_optimizer=keras.optimizers.SGD(0.1),
+        g_optimizer=keras.optimizers.SGD(0.1),
+        unlabeled_weight=0.0,
+    )
+    x_l = np.array([[0.0, 1.0], [1.0, 0.0], [0.3, 0.2]], "float32")
+    y_l = np.array([0, 1, 1])
+    x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
+    d_before = [np.array(v) for v in d.trainable_variables]
+    g_before = [np.array(v) for v in g.weights]
+    with tf.GradientTape() as tape:
+        sup = losses.supervised_loss(y_l, d(x_l)[0], 2)
+    expected = [w - 0.1 * np.asarray(grad) for w, grad in
+                zip(d_before, tape.gradient(sup, d.trainable_variables))]
+    logs = model.train_step(((x_l, y_l), x_u))
+    assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-6)
+    assert float(logs["d_loss"]) == pytest.approx(float(sup), rel=1e-6)
+    assert float(logs["unsupervised_loss"]) == 0.0 and float(logs["g_loss"]) == 0.0
+    for variable, value in zip(d.trainable_variables, expected):
+        np.testing.assert_allclose(np.asarray(variable), value, atol=1e-6)
+    for variable, value in zip(g.weights, g_before):
+        np.testing.assert_array_equal(np.asarray(variable), value)
+    assert int(model.g_optimizer.iterations) == 0
+
+
 def test_fit_accepts_datasets_and_a_prepaired_stream(mnist_small):
     (x_l, y_l), x_u, _ = mnist_small
     labeled = tf.data.Dataset.from_tensor_slices((x_l, y_l)).shuffle(100).batch(50)

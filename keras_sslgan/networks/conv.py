@@ -27,12 +27,16 @@ def conv_discriminator(
     head="logsumexp",
     width=32,
     dropout=0.5,
+    augmentation=True,
     seed=None,
     name="discriminator",
 ):
     """Weight-normalized conv net returning `[logits, features]` for square RGB images.
 
-    Dropout 0.2 on the input, then per resolution two 3x3 convolutions (the second with
+    With `augmentation`, training inputs (real and generated alike) are flipped
+    left-right at random and shifted by up to 1/16 of their size (reflecting at the
+    border); at inference both layers pass the images through. Then dropout 0.2 on the
+    input, and per resolution two 3x3 convolutions (the second with
     stride 2) and dropout, until 8x8; then a 3x3 valid and a 1x1 convolution and global
     average pooling, whose output (`4 * width` values) is the feature layer.
 
@@ -42,6 +46,7 @@ def conv_discriminator(
         head: `"logsumexp"` or `"k_plus_one"`.
         width: int, channels of the first block (doubled per block, at most `4 * width`).
         dropout: float, dropout rate after each downsampling block.
+        augmentation: bool, random flips and shifts in training.
         seed: int or `None`, seed of the dropout layers.
         name: str.
     """
@@ -53,7 +58,14 @@ def conv_discriminator(
     def drop(rate):
         return keras.layers.Dropout(rate, seed=None if seed is None else next(seeds))
 
-    x = drop(0.2)(inputs)
+    x = inputs
+    if augmentation:
+        layer_seed = None if seed is None else seed + 1000
+        x = keras.layers.RandomFlip("horizontal", seed=layer_seed, name="random_flip")(x)
+        x = keras.layers.RandomTranslation(
+            1 / 16, 1 / 16, fill_mode="reflect", seed=layer_seed, name="random_shift"
+        )(x)
+    x = drop(0.2)(x)
     for b in range(blocks):
         channels = width * 2 ** min(b, 2)
         x = WeightNormConv2D(channels, 3, activation="leaky_relu", name=f"conv_{b}a")(x)
