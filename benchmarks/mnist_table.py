@@ -65,6 +65,7 @@ def key(run):
         run["head"],
         run["generator_loss"],
         run.get("unlabeled"),
+        run.get("batch_size", 100),  # runs before the field existed used 100
     )
 
 
@@ -72,21 +73,25 @@ def table(results, labels, epochs):
     """Markdown rows: ours (mean ± std over seeds, n) and the published ones."""
     header = "| method | " + " | ".join(str(n) for n in labels) + " |"
     lines = [header, "|---|" + "---:|" * len(labels)]
-    groups = sorted({(r["head"], r["generator_loss"]) for r in results if r["epochs"] == epochs})
-    for head, loss in groups:
+    def group(run):
+        return run["head"], run["generator_loss"], run.get("batch_size", 100)
+
+    groups = sorted({group(r) for r in results if r["epochs"] == epochs})
+    for head, loss, batch in groups:
         cells = []
         for n in labels:
             accs = [
                 100 * r["test_accuracy"]
                 for r in results
-                if (r["labels"], r["epochs"], r["head"], r["generator_loss"])
-                == (n, epochs, head, loss)
+                if (r["labels"], r["epochs"]) == (n, epochs) and group(r) == (head, loss, batch)
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
             )
         lines.append(
-            f"| keras_sslgan, {head}, {loss}, {epochs} epochs | " + " | ".join(cells) + " |"
+            f"| keras_sslgan, {head}, {loss}, batch {batch}, {epochs} epochs | "
+            + " | ".join(cells)
+            + " |"
         )
     for name, row in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(row.get(n, "") for n in labels) + " |")
@@ -113,6 +118,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--head", default="logsumexp")
     parser.add_argument("--generator-loss", default="feature_matching")
+    parser.add_argument("--batch-size", type=int, default=100, help="per stream and step")
     parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
@@ -130,6 +136,7 @@ def main(argv=None):
                 "head": args.head,
                 "generator_loss": args.generator_loss,
                 "unlabeled": args.unlabeled,
+                "batch_size": args.batch_size,
             }
             if key(run) in done:
                 continue
@@ -144,10 +151,12 @@ def main(argv=None):
                 args.head,
                 "--generator-loss",
                 args.generator_loss,
+                "--batch-size",
+                str(args.batch_size),
                 "--verbose",
                 "2",
                 "--output-dir",
-                os.path.join(args.output_dir, f"{labels}_{seed}"),
+                os.path.join(args.output_dir, f"{labels}_{seed}_{args.batch_size}"),
             ]
             if args.data_dir:
                 argv_run += ["--data-dir", args.data_dir]

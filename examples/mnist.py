@@ -140,6 +140,7 @@ def main(argv=None):
         "head": args.head,
         "generator_loss": args.generator_loss,
         "epochs": args.epochs,
+        "batch_size": args.batch_size,
         "unlabeled": len(x_unlabeled),
         "unlabeled_weight": args.unlabeled_weight,
         "d_learning_rate": args.d_learning_rate,

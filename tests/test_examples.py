@@ -127,7 +127,7 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path):
     text = md.read_text()
     assert "old" not in text and text.endswith("after\n")
     mean = 100 * np.mean([r["test_accuracy"] for r in runs])
-    assert f"| keras_sslgan, logsumexp, feature_matching, 1 epochs | {mean:.2f} ± " in text
+    assert f"| keras_sslgan, logsumexp, feature_matching, batch 100, 1 epochs | {mean:.2f} ± " in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |" in text
 
 
