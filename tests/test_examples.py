@@ -50,9 +50,16 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
             str(tmp_path),
             "--verbose",
             "0",
+            "--test-every-epoch",
         ]
     )
     assert 0.0 <= summary["test_accuracy"] <= 1.0 and summary["epochs"] == 2
+    # The last per-epoch test figure is the final EMA model's: the swap callback puts
+    # the EMA weights in for each evaluation, and fit leaves them in at the end.
+    assert len(summary["test_accuracy_per_epoch"]) == 2
+    assert summary["test_accuracy_per_epoch"][-1] == pytest.approx(summary["test_accuracy"], abs=1e-6)
+    elapsed = summary["seconds_elapsed"]
+    assert len(elapsed) == 2 and 0 < elapsed[0] < elapsed[1] <= summary["train_seconds"]
     with open(tmp_path / "summary.json") as f:
         assert json.load(f)["labels"] == 20
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
@@ -129,6 +136,29 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path):
     mean = 100 * np.mean([r["test_accuracy"] for r in runs])
     assert f"| keras_sslgan, logsumexp, feature_matching, batch 100, 1 epochs | {mean:.2f} ± " in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |" in text
+    assert "| labels | seed | batch | seconds (epoch) to 98% | seconds (epoch) to 99% |" in text
+    assert "| 20 | 1 | 100 | not in 1 epochs | not in 1 epochs |" in text
+
+
+def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target():
+    spec = importlib.util.spec_from_file_location(
+        "mnist_table", os.path.join(EXAMPLES, os.pardir, "benchmarks", "mnist_table.py")
+    )
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    run = {
+        "labels": 100,
+        "seed": 3,
+        "epochs": 4,
+        "test_accuracy_per_epoch": [0.95, 0.981, 0.979, 0.99],
+        "seconds_elapsed": [30.0, 61.0, 90.4, 121.6],
+    }
+    text = table.time_to_accuracy([run], epochs=4)
+    assert text.splitlines()[-1] == "| 100 | 3 | 100 | 61 (2) | 122 (4) |"
+    run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
+    assert table.time_to_accuracy([run], 4).splitlines()[-1] == (
+        "| 100 | 3 | 100 | 121 (4) | not in 4 epochs |"
+    )
 
 
 @pytest.mark.slow
