@@ -157,7 +157,7 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target():
     assert text.splitlines()[-1] == "| 100 | 3 | 100 | 61 (2) | 122 (4) |"
     run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
     assert table.time_to_accuracy([run], 4).splitlines()[-1] == (
-        "| 100 | 3 | 100 | 121 (4) | not in 4 epochs |"
+        "| 100 | 3 | 100 | 122 (4) | not in 4 epochs |"
     )
 
 
