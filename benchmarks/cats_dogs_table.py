@@ -14,31 +14,13 @@ version, date). Interrupted tables resume. Then rewrites the table between the m
 
 import argparse
 import datetime
-import importlib.util
-import json
 import os
-import re
 
 import numpy as np
+from common import ROOT, append_result, load_example, read_results, write_block
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 METHODS = ("SSL-GAN", "supervised only")
 SETTINGS = ("data", "image_size", "labels", "epochs", "width", "augmentation", "learning_rate")
-
-
-def load_example():
-    path = os.path.join(ROOT, "examples", "cats_dogs.py")
-    spec = importlib.util.spec_from_file_location("cats_dogs_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def read_results(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def table(results):
@@ -75,18 +57,6 @@ def table(results):
     return "\n".join(lines)
 
 
-def write_table(markdown, path):
-    with open(path) as f:
-        text = f.read()
-    block = f"<!-- cats-dogs-table -->\n{markdown}\n<!-- /cats-dogs-table -->"
-    pattern = re.compile(r"<!-- cats-dogs-table -->.*?<!-- /cats-dogs-table -->", re.S)
-    text = (
-        pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block + "\n"
-    )
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", required=True)
@@ -104,7 +74,7 @@ def main(argv=None):
     parser.add_argument("--output-dir", default="outputs/cats_dogs_table")
     args = parser.parse_args(argv)
 
-    cats_dogs = load_example()
+    cats_dogs = load_example("cats_dogs")
     data = os.path.basename(os.path.normpath(args.data_dir))
     if args.limit:
         data += f" (first {args.limit})"
@@ -153,10 +123,9 @@ def main(argv=None):
                     run_argv.append("--baseline")
                 summary = cats_dogs.main(run_argv)
                 summary.update(settings, date=datetime.date.today().isoformat())
-                with open(args.results, "a") as f:
-                    f.write(json.dumps(summary) + "\n")
+                append_result(args.results, summary)
     markdown = table(read_results(args.results))
-    write_table(markdown, args.benchmarks_md)
+    write_block(markdown, args.benchmarks_md, "cats-dogs-table")
     print(markdown)
 
 

@@ -12,14 +12,11 @@ resumes: finished runs are not redone. Then rewrites the table between the marke
 
 import argparse
 import datetime
-import importlib.util
-import json
 import os
-import re
 
 import numpy as np
+from common import ROOT, append_result, load_example, read_results, write_block
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 PUBLISHED = {
     "FM-GAN (Salimans et al. 2016), published": {
         20: "83.23 ± 4.52",
@@ -42,21 +39,6 @@ PUBLISHED = {
 }
 
 
-def load_example():
-    path = os.path.join(ROOT, "examples", "mnist.py")
-    spec = importlib.util.spec_from_file_location("mnist_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def read_results(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def key(run):
     return (
         run["labels"],
@@ -73,6 +55,7 @@ def table(results, labels, epochs):
     """Markdown rows: ours (mean ± std over seeds, n) and the published ones."""
     header = "| method | " + " | ".join(str(n) for n in labels) + " |"
     lines = [header, "|---|" + "---:|" * len(labels)]
+
     def group(run):
         return run["head"], run["generator_loss"], run.get("batch_size", 100)
 
@@ -131,18 +114,6 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
     return "\n".join(lines)
 
 
-def write_table(markdown, path):
-    with open(path) as f:
-        text = f.read()
-    block = f"<!-- mnist-table -->\n{markdown}\n<!-- /mnist-table -->"
-    pattern = re.compile(r"<!-- mnist-table -->.*?<!-- /mnist-table -->", re.S)
-    text = (
-        pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block + "\n"
-    )
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=None)
@@ -158,7 +129,7 @@ def main(argv=None):
     parser.add_argument("--output-dir", default="outputs/mnist_table")
     args = parser.parse_args(argv)
 
-    mnist = load_example()
+    mnist = load_example("mnist")
     done = {key(r) for r in read_results(args.results)}
     for labels in args.labels:
         for seed in args.seeds:
@@ -199,10 +170,9 @@ def main(argv=None):
             summary = mnist.main(argv_run)
             summary["unlabeled"] = args.unlabeled
             summary["date"] = datetime.date.today().isoformat()
-            with open(args.results, "a") as f:
-                f.write(json.dumps(summary) + "\n")
+            append_result(args.results, summary)
     markdown = table(read_results(args.results), sorted(set(args.labels)), args.epochs)
-    write_table(markdown, args.benchmarks_md)
+    write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
 
 

@@ -68,17 +68,23 @@ def test_ema_weights_are_in_the_model_after_fit(mnist_small):
         np.testing.assert_array_equal(np.asarray(variable), np.asarray(average))
 
 
-def test_one_train_step_matches_losses_by_hand():
-    """The trackers of a step equal the loss functions on the same forward pass."""
+def tiny_model(learning_rate, unlabeled_weight):
+    """A noise-free 2-d SSLGAN with SGD players: `(model, generator, discriminator)`."""
     keras.utils.set_random_seed(1)
     d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
     g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
     model = keras_sslgan.SSLGAN(g, d, 2, seed=5)
     model.compile(
-        d_optimizer=keras.optimizers.SGD(0.0),
-        g_optimizer=keras.optimizers.SGD(0.0),
-        unlabeled_weight=0.5,
+        d_optimizer=keras.optimizers.SGD(learning_rate),
+        g_optimizer=keras.optimizers.SGD(learning_rate),
+        unlabeled_weight=unlabeled_weight,
     )
+    return model, g, d
+
+
+def test_one_train_step_matches_losses_by_hand():
+    """The trackers of a step equal the loss functions on the same forward pass."""
+    model, g, d = tiny_model(0.0, unlabeled_weight=0.5)
     x_l = np.array([[0.0, 1.0], [1.0, 0.0]], "float32")
     y_l = np.array([0, 1])
     x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
@@ -101,15 +107,7 @@ def test_one_train_step_matches_losses_by_hand():
 
 def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
     """With unlabeled_weight=0 a step is one SGD step on the labeled loss; G is untouched."""
-    keras.utils.set_random_seed(1)
-    d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
-    g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
-    model = keras_sslgan.SSLGAN(g, d, 2, seed=5)
-    model.compile(
-        d_optimizer=keras.optimizers.SGD(0.1),
-        g_optimizer=keras.optimizers.SGD(0.1),
-        unlabeled_weight=0.0,
-    )
+    model, g, d = tiny_model(0.1, unlabeled_weight=0.0)
     x_l = np.array([[0.0, 1.0], [1.0, 0.0], [0.3, 0.2]], "float32")
     y_l = np.array([0, 1, 1])
     x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
@@ -117,8 +115,10 @@ def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
     g_before = [np.array(v) for v in g.weights]
     with tf.GradientTape() as tape:
         sup = losses.supervised_loss(y_l, d(x_l)[0], 2)
-    expected = [w - 0.1 * np.asarray(grad) for w, grad in
-                zip(d_before, tape.gradient(sup, d.trainable_variables))]
+    expected = [
+        w - 0.1 * np.asarray(grad)
+        for w, grad in zip(d_before, tape.gradient(sup, d.trainable_variables))
+    ]
     logs = model.train_step(((x_l, y_l), x_u))
     assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-6)
     assert float(logs["d_loss"]) == pytest.approx(float(sup), rel=1e-6)
