@@ -9,7 +9,7 @@ version, date). Interrupted tables resume. Then rewrites the table between the m
     python benchmarks/cats_dogs_table.py --data-dir ../shared/data/cats_dogs/cifar10_catdog \
         --labels 100 1000 --seeds 0 1 --epochs 20
     python benchmarks/cats_dogs_table.py --data-dir ../shared/data/cats_dogs/kaggle_filtered/train \
-        --image-size 64 --labels 100 --seeds 0 --epochs 60
+        --data-name kaggle_filtered --image-size 64 --labels 100 --seeds 0 --epochs 40
 """
 
 import argparse
@@ -66,6 +66,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=6e-4)
+    parser.add_argument(
+        "--data-name", default=None, help="name of the data in the table; default: the folder's"
+    )
     parser.add_argument("--limit", type=int, default=None, help="smoke runs: fewer images")
     parser.add_argument(
         "--results", default=os.path.join(ROOT, "benchmarks", "cats_dogs_runs.jsonl")
@@ -75,7 +78,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     cats_dogs = load_example("cats_dogs")
-    data = os.path.basename(os.path.normpath(args.data_dir))
+    data = args.data_name or os.path.basename(os.path.normpath(args.data_dir))
     if args.limit:
         data += f" (first {args.limit})"
     settings = {
