@@ -171,7 +171,10 @@ def main(argv=None):
             summary["unlabeled"] = args.unlabeled
             summary["date"] = datetime.date.today().isoformat()
             append_result(args.results, summary)
-    markdown = table(read_results(args.results), sorted(set(args.labels)), args.epochs)
+    results = read_results(args.results)
+    # Every published column, and any other label count that has runs.
+    columns = {n for row in PUBLISHED.values() for n in row} | {r["labels"] for r in results}
+    markdown = table(results, sorted(columns), args.epochs)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
 
