@@ -321,11 +321,11 @@ class SSLGAN(keras.Model):
         )
         x_labeled = self._preprocess(x_labeled)
         x_unlabeled = self._preprocess(x_unlabeled)
+        if self.unlabeled_weight == 0.0:
+            return self._supervised_step(x_labeled, y_labeled)
         num_labeled = ops.shape(x_labeled)[0]
         num_unlabeled = ops.shape(x_unlabeled)[0]
         num_generated = self.generated_batch_size or num_unlabeled
-        if self.unlabeled_weight == 0.0:
-            return self._supervised_step(x_labeled, y_labeled)
 
         # Discriminator: one forward pass over labeled, unlabeled and generated data.
         x_generated = self.generator(self.sample_latent(num_generated), training=True)

@@ -47,7 +47,7 @@ def conv_discriminator(
         width: int, channels of the first block (doubled per block, at most `4 * width`).
         dropout: float, dropout rate after each downsampling block.
         augmentation: bool, random flips and shifts in training.
-        seed: int or `None`, seed of the dropout layers.
+        seed: int or `None`, seed of the dropout and augmentation layers.
         name: str.
     """
     check_head(head)
