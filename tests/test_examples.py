@@ -106,36 +106,31 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     assert baseline["method"] == "supervised only"
 
 
-def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch):
-    table = load_benchmark("mnist_table", monkeypatch)
+def run_table_twice(table, marker, args, tmp_path):
+    """Runs a table script twice on fresh result and markdown files: `(runs, markdown)`.
+
+    Checks what both tables promise: the second call redoes no finished run, and only the
+    text between the markers is replaced.
+    """
     results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
-    md.write_text("# B\n\n<!-- mnist-table -->\nold\n<!-- /mnist-table -->\n\nafter\n")
-    args = [
-        "--data-dir",
-        os.path.join(data_dir, "mnist"),
-        "--labels",
-        "20",
-        "--seeds",
-        "0",
-        "1",
-        "--epochs",
-        "1",
-        "--unlabeled",
-        "300",
-        "--results",
-        str(results),
-        "--benchmarks-md",
-        str(md),
-        "--output-dir",
-        str(tmp_path / "out"),
-    ]
+    md.write_text(f"# B\n\n<!-- {marker} -->\nold\n<!-- /{marker} -->\n\nafter\n")
+    args = args + ["--results", str(results), "--benchmarks-md", str(md)]
+    args += ["--output-dir", str(tmp_path / "out")]
     table.main(args)
     runs = [json.loads(line) for line in results.read_text().splitlines()]
-    assert [(r["labels"], r["seed"]) for r in runs] == [(20, 0), (20, 1)]
     table.main(args)  # finished runs are not redone
-    assert len(results.read_text().splitlines()) == 2
+    assert len(results.read_text().splitlines()) == len(runs)
     text = md.read_text()
     assert "old" not in text and text.endswith("after\n")
+    return runs, text
+
+
+def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
+    args += ["--epochs", "1", "--unlabeled", "300"]
+    runs, text = run_table_twice(table, "mnist-table", args, tmp_path)
+    assert [(r["labels"], r["seed"]) for r in runs] == [(20, 0), (20, 1)]
     mean = 100 * np.mean([r["test_accuracy"] for r in runs])
     row = "| keras_sslgan, logsumexp, feature_matching, batch 100, 1 epochs |"
     std = 100 * np.std([r["test_accuracy"] for r in runs])
@@ -183,38 +178,14 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     data_dir, tmp_path, monkeypatch
 ):
     table = load_benchmark("cats_dogs_table", monkeypatch)
-    results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
-    md.write_text("# B\n\n<!-- cats-dogs-table -->\nold\n<!-- /cats-dogs-table -->\n\nafter\n")
-    args = [
-        "--data-dir",
-        os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train"),
-        "--labels",
-        "10",
-        "--seeds",
-        "0",
-        "--epochs",
-        "1",
-        "--width",
-        "8",
-        "--limit",
-        "60",
-        "--results",
-        str(results),
-        "--benchmarks-md",
-        str(md),
-        "--output-dir",
-        str(tmp_path / "out"),
-    ]
-    table.main(args)
-    runs = [json.loads(line) for line in results.read_text().splitlines()]
+    kaggle = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
+    args = ["--data-dir", kaggle, "--labels", "10", "--seeds", "0", "--epochs", "1"]
+    args += ["--width", "8", "--limit", "60"]
+    runs, text = run_table_twice(table, "cats-dogs-table", args, tmp_path)
     assert [(r["labels"], r["seed"], r["method"]) for r in runs] == [
         (10, 0, "SSL-GAN"),
         (10, 0, "supervised only"),
     ]
-    table.main(args)  # finished runs are not redone
-    assert len(results.read_text().splitlines()) == 2
-    text = md.read_text()
-    assert "old" not in text and text.endswith("after\n")
     ssl, sup = (100 * r["test_accuracy"] for r in runs)
     assert (
         f"| train (first 60) | 32 | 10 | 1 | {ssl:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
