@@ -65,14 +65,19 @@ def build_model(args, x_unlabeled):
             keras_sslgan.HoldThenLinearDecay(args.d_learning_rate, steps),
             beta_1=0.5,
             beta_2=0.9999,
+            epsilon=args.adam_epsilon,
             use_ema=True,
             ema_momentum=args.ema_momentum,
         ),
         g_optimizer=keras.optimizers.Adam(
-            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps), beta_1=0.0, beta_2=0.9999
+            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps),
+            beta_1=0.0,
+            beta_2=0.9999,
+            epsilon=args.adam_epsilon,
         ),
         unlabeled_weight=args.unlabeled_weight,
         jit_compile=args.jit_compile,
+        steps_per_execution=args.steps_per_execution,
     )
     return model
 
@@ -109,7 +114,21 @@ def main(argv=None):
     parser.add_argument("--d-learning-rate", type=float, default=3e-3)
     parser.add_argument("--g-learning-rate", type=float, default=1e-3)
     parser.add_argument("--ema-momentum", type=float, default=0.999)
+    parser.add_argument(
+        "--adam-epsilon", type=float, default=1e-7, help="epsilon of both Adam optimizers"
+    )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--validation",
+        type=int,
+        default=0,
+        help="hold out the last N training images (labels known) as a validation set, "
+        "evaluated with the EMA weights after every epoch; they are neither labeled nor "
+        "unlabeled data. Use it to choose settings; the test set is only reported",
+    )
+    parser.add_argument(
+        "--steps-per-execution", type=int, default=1, help="training steps per compiled call"
+    )
     parser.add_argument("--jit-compile", action="store_true", help="compile with XLA")
     parser.add_argument(
         "--test-every-epoch",
@@ -124,6 +143,15 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(args.data_dir)
+    if not 0 <= args.validation < len(x_train):
+        raise ValueError(
+            f"`--validation` must be in [0, {len(x_train)}). Received: {args.validation}"
+        )
+    if args.validation and args.test_every_epoch:
+        raise ValueError("`--validation` and `--test-every-epoch` exclude each other.")
+    split = len(x_train) - args.validation
+    x_val, y_val = x_train[split:], y_train[split:]
+    x_train, y_train = x_train[:split], y_train[:split]
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
         x_train, y_train, args.labels, seed=args.seed
     )
@@ -131,9 +159,9 @@ def main(argv=None):
     model = build_model(args, x_unlabeled)
     timer = EpochTimer()
     callbacks, validation = [timer], None
-    if args.test_every_epoch:
+    if args.test_every_epoch or args.validation:
         callbacks.append(keras_sslgan.SwapDiscriminatorEMAWeights())
-        validation = (x_test, y_test)
+        validation = (x_val, y_val) if args.validation else (x_test, y_test)
     start = time.perf_counter()
     history = model.fit(
         (x_labeled, y_labeled),
@@ -145,7 +173,7 @@ def main(argv=None):
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - start
-    test_per_epoch = history.history.get("val_accuracy")
+    per_epoch = history.history.get("val_accuracy")
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     print(f"test accuracy (final epoch, EMA weights): {test_accuracy:.4f}")
 
@@ -164,14 +192,18 @@ def main(argv=None):
         "unlabeled_weight": args.unlabeled_weight,
         "d_learning_rate": args.d_learning_rate,
         "g_learning_rate": args.g_learning_rate,
+        "adam_epsilon": args.adam_epsilon,
         "test_accuracy": float(test_accuracy),
+        "validation_accuracy": per_epoch[-1] if args.validation else None,
         "train_seconds": train_seconds,
         "seconds_per_epoch": float(np.mean(timer.seconds)),
         "final_logs": {k: float(v[-1]) for k, v in history.history.items()},
         # Training seconds from the start of fit to each epoch's end (the per-epoch
         # test evaluation, when on, is left out).
         "seconds_elapsed": np.cumsum(timer.seconds).tolist(),
-        "test_accuracy_per_epoch": test_per_epoch,
+        "validation": args.validation,
+        "validation_accuracy_per_epoch": per_epoch if args.validation else None,
+        "test_accuracy_per_epoch": None if args.validation else per_epoch,
         "version": keras_sslgan.__version__,
     }
     with open(os.path.join(args.output_dir, "summary.json"), "w") as f:

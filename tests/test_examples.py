@@ -72,6 +72,23 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 
+def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
+    """`--validation N`: the last N training images are evaluated, never trained on."""
+    mnist = load_example("mnist")
+    argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--epochs", "2"]
+    argv += ["--output-dir", str(tmp_path), "--verbose", "0", "--steps-per-execution", "3"]
+    summary = mnist.main(argv + ["--validation", "59000"])
+    assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
+    assert len(summary["validation_accuracy_per_epoch"]) == 2
+    assert summary["validation_accuracy"] == summary["validation_accuracy_per_epoch"][-1]
+    assert 0.0 < summary["validation_accuracy"] <= 1.0
+    assert summary["test_accuracy_per_epoch"] is None
+    with pytest.raises(ValueError, match="--validation"):
+        mnist.main(argv + ["--validation", "60000"])
+    with pytest.raises(ValueError, match="--validation"):
+        mnist.main(argv + ["--validation", "100", "--test-every-epoch"])
+
+
 def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     """A few dozen real photos at 32x32 (Kaggle folder: no test split, so one is held out)."""
     import onnxruntime
