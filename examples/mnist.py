@@ -129,6 +129,12 @@ def main(argv=None):
     parser.add_argument(
         "--steps-per-execution", type=int, default=1, help="training steps per compiled call"
     )
+    parser.add_argument(
+        "--dtype-policy",
+        default="float32",
+        choices=["float32", "mixed_bfloat16"],
+        help="Keras dtype policy of both networks (losses stay float32)",
+    )
     parser.add_argument("--jit-compile", action="store_true", help="compile with XLA")
     parser.add_argument(
         "--test-every-epoch",
@@ -156,7 +162,11 @@ def main(argv=None):
         x_train, y_train, args.labels, seed=args.seed
     )
     x_unlabeled = x_unlabeled[: args.unlabeled]
-    model = build_model(args, x_unlabeled)
+    keras.config.set_dtype_policy(args.dtype_policy)
+    try:
+        model = build_model(args, x_unlabeled)
+    finally:
+        keras.config.set_dtype_policy("float32")
     timer = EpochTimer()
     callbacks, validation = [timer], None
     if args.test_every_epoch or args.validation:
@@ -193,6 +203,7 @@ def main(argv=None):
         "d_learning_rate": args.d_learning_rate,
         "g_learning_rate": args.g_learning_rate,
         "adam_epsilon": args.adam_epsilon,
+        "dtype_policy": args.dtype_policy,
         "test_accuracy": float(test_accuracy),
         "validation_accuracy": per_epoch[-1] if args.validation else None,
         "train_seconds": train_seconds,

@@ -227,6 +227,11 @@ class SSLGAN(keras.Model):
             return x
         return self.preprocessing(ops.cast(x, self.compute_dtype))
 
+    def _discriminate(self, x, training):
+        # Losses and predictions in float32, also under a mixed-precision policy.
+        logits, features = self.discriminator(x, training=training)
+        return ops.cast(logits, "float32"), ops.cast(features, "float32")
+
     def call(self, inputs, training=False):
         logits, _ = self.discriminator(self._preprocess(inputs), training=training)
         return ops.softmax(logits[:, : self.num_classes], axis=-1)
@@ -330,7 +335,7 @@ class SSLGAN(keras.Model):
         # Discriminator: one forward pass over labeled, unlabeled and generated data.
         x_generated = self.generator(self.sample_latent(num_generated), training=True)
         with tf.GradientTape() as d_tape:
-            logits, features = self.discriminator(
+            logits, features = self._discriminate(
                 ops.concatenate([x_labeled, x_unlabeled, x_generated], axis=0), training=True
             )
             labeled_logits = logits[:num_labeled]
@@ -348,7 +353,7 @@ class SSLGAN(keras.Model):
         # discriminator, in training mode (with its noise), as in Salimans et al.'s code.
         with tf.GradientTape() as g_tape:
             x_generated = self.generator(self.sample_latent(num_generated), training=True)
-            g_logits, g_features = self.discriminator(
+            g_logits, g_features = self._discriminate(
                 ops.concatenate([x_unlabeled, x_generated], axis=0), training=True
             )
             real_features = g_features[:num_unlabeled]
@@ -375,7 +380,7 @@ class SSLGAN(keras.Model):
         # discriminator, so the step is the supervised baseline's: one discriminator
         # update on the labeled batch, no generator work (the generator stays as made).
         with tf.GradientTape() as tape:
-            logits, _ = self.discriminator(x_labeled, training=True)
+            logits, _ = self._discriminate(x_labeled, training=True)
             supervised = losses.supervised_loss(y_labeled, logits, self.num_classes)
             scaled_loss = _scale_for_replicas(supervised)
         d_vars = self.discriminator.trainable_variables
@@ -402,7 +407,7 @@ class SSLGAN(keras.Model):
     def test_step(self, data):
         x, y = data[0], data[1]
         y = ops.cast(ops.reshape(y, (-1,)), "int32")
-        logits, _ = self.discriminator(self._preprocess(x), training=False)
+        logits, _ = self._discriminate(self._preprocess(x), training=False)
         loss = losses.supervised_loss(y, logits, self.num_classes)
         predicted = ops.argmax(logits[:, : self.num_classes], axis=-1)
         correct = ops.cast(ops.equal(predicted, ops.cast(y, predicted.dtype)), "float32")

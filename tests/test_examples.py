@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 
+import keras
 import numpy as np
 import pytest
 
@@ -77,8 +78,10 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     mnist = load_example("mnist")
     argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--epochs", "2"]
     argv += ["--output-dir", str(tmp_path), "--verbose", "0", "--steps-per-execution", "3"]
-    summary = mnist.main(argv + ["--validation", "59000"])
+    summary = mnist.main(argv + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16"])
     assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
+    assert summary["dtype_policy"] == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"  # restored for what runs next
     assert len(summary["validation_accuracy_per_epoch"]) == 2
     assert summary["validation_accuracy"] == summary["validation_accuracy_per_epoch"][-1]
     assert 0.0 < summary["validation_accuracy"] <= 1.0

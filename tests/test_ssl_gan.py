@@ -105,6 +105,26 @@ def test_one_train_step_matches_losses_by_hand():
     assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
 
 
+def test_losses_are_computed_in_float32_under_mixed_precision():
+    """With bfloat16 compute the logits are cast up before the losses, not reduced in bf16."""
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model, _, d = tiny_model(0.0, unlabeled_weight=1.0)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    rng = np.random.default_rng(0)
+    x = (3 * rng.normal(size=(64, 2))).astype("float32")
+    y = rng.integers(0, 2, size=64)
+    logits = keras.ops.convert_to_numpy(keras.ops.cast(d(x)[0], "float32")).astype("float64")
+    assert d(x)[0].dtype == "bfloat16"
+    top = logits.max(axis=1)
+    log_z = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+    expected = np.mean(log_z - logits[np.arange(64), y])
+    model.run_eagerly = True  # the same bf16 kernels as the call above
+    loss, _ = model.evaluate(x, y, batch_size=64, verbose=0)
+    assert loss == pytest.approx(expected, rel=1e-6)
+
+
 def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
     """With unlabeled_weight=0 a step is one SGD step on the labeled loss; G is untouched."""
     model, g, d = tiny_model(0.1, unlabeled_weight=0.0)
