@@ -211,3 +211,23 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
         f"| train (first 60) | 32 | 10 | 1 | {ssl:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
         f"| {ssl - sup:+.2f} (seeds [0]) |" in text
     )
+
+
+def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, monkeypatch):
+    speed = load_benchmark("mnist_step_speed", monkeypatch)
+    # By hand: D 784*1000 + 1000*500 + 500*250 + 2*250*250 + 250*10 = 1,536,500 MACs per
+    # example, G 100*500 + 500*500 + 500*784 = 692,000; D step: D forward + backward on
+    # 300 (x3) and G forward on 100; G step: D forward on 200, D backward to the input
+    # on 100, G forward + backward on 100 (x3). FLOPs = 2 x MACs.
+    d_step = 3 * 1_536_500 * 300 + 692_000 * 100
+    g_step = 1_536_500 * 300 + 3 * 692_000 * 100
+    assert speed.step_flops(100) == 2 * (d_step + g_step) == 4_241_200_000
+    import common  # on the path once a benchmark is loaded
+
+    model = common.mnist_model(0, noise=False, steps_per_execution=2)
+    noise = [x for x in model.discriminator.layers if "GaussianNoise" in type(x).__name__]
+    assert noise and all(layer.stddev == 0 for layer in noise)
+    (x_l, y_l), x_u, _ = mnist_small
+    seconds = common.seconds_per_step(model, x_l, y_l, x_u, steps=4)
+    # Warm-up: 20 steps asked, 10 given by the 1,000 unlabeled images; then 4 timed.
+    assert seconds > 0 and int(model.d_optimizer.iterations) == 10 + 4
