@@ -89,13 +89,15 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
     and never used to pick a result: the table above is the final epoch's.
     """
     lines = [
-        "| labels | seed | batch | "
+        "| labels | seed | head | batch | "
         + " | ".join(f"seconds (epoch) to {100 * t:g}%" for t in targets)
         + " |",
-        "|---:|---:|---:|" + "---:|" * len(targets),
+        "|---:|---:|---|---:|" + "---:|" * len(targets),
     ]
     runs = [r for r in results if r["epochs"] == epochs and r.get("test_accuracy_per_epoch")]
-    for r in sorted(runs, key=lambda r: (r["labels"], r.get("batch_size", 100), r["seed"])):
+    for r in sorted(
+        runs, key=lambda r: (r["labels"], r.get("batch_size", 100), r["head"], r["seed"])
+    ):
         cells = []
         for target in targets:
             hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
@@ -105,7 +107,7 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
                 else f"not in {epochs} epochs"
             )
         lines.append(
-            f"| {r['labels']} | {r['seed']} | {r.get('batch_size', 100)} | "
+            f"| {r['labels']} | {r['seed']} | {r['head']} | {r.get('batch_size', 100)} | "
             + " | ".join(cells)
             + " |"
         )

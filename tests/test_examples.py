@@ -158,8 +158,9 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     assert "| method | 20 | 50 | 100 | 200 |" in text
     assert f"{row} {mean:.2f} ± {std:.2f} (n=2) | not run | not run | not run |" in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 | 97.79 ± 1.36 |" in text
-    assert "| labels | seed | batch | seconds (epoch) to 98% | seconds (epoch) to 99% |" in text
-    assert "| 20 | 1 | 100 | not in 1 epochs | not in 1 epochs |" in text
+    header = "| labels | seed | head | batch | seconds (epoch) to 98% | seconds (epoch) to 99% |"
+    assert header in text
+    assert "| 20 | 1 | logsumexp | 100 | not in 1 epochs | not in 1 epochs |" in text
 
 
 def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkeypatch):
@@ -168,14 +169,15 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
         "labels": 100,
         "seed": 3,
         "epochs": 4,
+        "head": "k_plus_one",
         "test_accuracy_per_epoch": [0.95, 0.981, 0.979, 0.99],
         "seconds_elapsed": [30.0, 61.0, 90.4, 121.6],
     }
     text = table.time_to_accuracy([run], epochs=4)
-    assert text.splitlines()[-1] == "| 100 | 3 | 100 | 61 (2) | 122 (4) |"
+    assert text.splitlines()[-1] == "| 100 | 3 | k_plus_one | 100 | 61 (2) | 122 (4) |"
     run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
     assert table.time_to_accuracy([run], 4).splitlines()[-1] == (
-        "| 100 | 3 | 100 | 122 (4) | not in 4 epochs |"
+        "| 100 | 3 | k_plus_one | 100 | 122 (4) | not in 4 epochs |"
     )
 
 
