@@ -215,8 +215,10 @@ class SSLGAN(keras.Model):
         inputs = keras.Input(shape=self._data_shape(), name="images")
         x = self._preprocess(inputs)
         # Inference mode whatever the caller passes: noise, dropout and augmentation off.
-        logits, _ = self.discriminator(x, training=False)
-        probabilities = keras.layers.Softmax(name="probabilities")(logits[:, : self.num_classes])
+        logits, _ = self._discriminate(x, training=False)
+        probabilities = keras.layers.Softmax(name="probabilities", dtype="float32")(
+            logits[:, : self.num_classes]
+        )
         return keras.Model(inputs, probabilities, name="classifier")
 
     def _data_shape(self):
@@ -233,7 +235,7 @@ class SSLGAN(keras.Model):
         return ops.cast(logits, "float32"), ops.cast(features, "float32")
 
     def call(self, inputs, training=False):
-        logits, _ = self.discriminator(self._preprocess(inputs), training=training)
+        logits, _ = self._discriminate(self._preprocess(inputs), training=training)
         return ops.softmax(logits[:, : self.num_classes], axis=-1)
 
     # --- Training -------------------------------------------------------------------

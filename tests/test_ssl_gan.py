@@ -123,6 +123,14 @@ def test_losses_are_computed_in_float32_under_mixed_precision():
     model.run_eagerly = True  # the same bf16 kernels as the call above
     loss, _ = model.evaluate(x, y, batch_size=64, verbose=0)
     assert loss == pytest.approx(expected, rel=1e-6)
+    # Predictions too: float32 probabilities from the same logits.
+    probabilities = np.exp(logits - log_z[:, None])
+    predicted = model.predict(x, verbose=0)
+    assert predicted.dtype == np.float32
+    np.testing.assert_allclose(predicted, probabilities, atol=1e-6)
+    classifier = model.classifier(x)  # eager, as `d(x)` above
+    assert classifier.dtype == "float32"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(classifier), probabilities, atol=1e-6)
 
 
 def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
