@@ -17,6 +17,8 @@ import os
 import numpy as np
 from common import ROOT, append_result, load_example, read_results, write_block
 
+import keras_sslgan
+
 PUBLISHED = {
     "FM-GAN (Salimans et al. 2016), published": {
         20: "83.23 ± 4.52",
@@ -48,6 +50,8 @@ def key(run):
         run["generator_loss"],
         run.get("unlabeled"),
         run.get("batch_size", 100),  # runs before the field existed used 100
+        run.get("ema_momentum", 0.999),  # and the EMA momentum 0.999
+        run["version"],
     )
 
 
@@ -57,24 +61,30 @@ def table(results, labels, epochs):
     lines = [header, "|---|" + "---:|" * len(labels)]
 
     def group(run):
-        return run["head"], run["generator_loss"], run.get("batch_size", 100)
+        return (
+            run["head"],
+            run["generator_loss"],
+            run.get("batch_size", 100),
+            run.get("ema_momentum", 0.999),
+            run["version"],
+        )
 
     groups = sorted({group(r) for r in results if r["epochs"] == epochs})
-    for head, loss, batch in groups:
+    for head, loss, batch, ema, version in groups:
         cells = []
         for n in labels:
             accs = [
                 100 * r["test_accuracy"]
                 for r in results
-                if (r["labels"], r["epochs"]) == (n, epochs) and group(r) == (head, loss, batch)
+                if (r["labels"], r["epochs"]) == (n, epochs)
+                and group(r) == (head, loss, batch, ema, version)
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
             )
         lines.append(
-            f"| keras_sslgan, {head}, {loss}, batch {batch}, {epochs} epochs | "
-            + " | ".join(cells)
-            + " |"
+            f"| keras_sslgan {version}, {head}, {loss}, batch {batch}, EMA {ema:g}, "
+            f"{epochs} epochs | " + " | ".join(cells) + " |"
         )
     for name, row in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(row.get(n, "") for n in labels) + " |")
@@ -89,10 +99,10 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
     and never used to pick a result: the table above is the final epoch's.
     """
     lines = [
-        "| labels | seed | head | batch | "
+        "| labels | seed | version | head | batch | EMA | "
         + " | ".join(f"seconds (epoch) to {100 * t:g}%" for t in targets)
         + " |",
-        "|---:|---:|---|---:|" + "---:|" * len(targets),
+        "|---:|---:|---|---|---:|---:|" + "---:|" * len(targets),
     ]
     runs = [r for r in results if r["epochs"] == epochs and r.get("test_accuracy_per_epoch")]
     for r in sorted(
@@ -107,9 +117,9 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
                 else f"not in {epochs} epochs"
             )
         lines.append(
-            f"| {r['labels']} | {r['seed']} | {r['head']} | {r.get('batch_size', 100)} | "
-            + " | ".join(cells)
-            + " |"
+            f"| {r['labels']} | {r['seed']} | {r['version']} | {r['head']} | "
+            f"{r.get('batch_size', 100)} | "
+            f"{r.get('ema_momentum', 0.999):g} | " + " | ".join(cells) + " |"
         )
     if len(lines) == 2:
         return "(no run recorded per-epoch test accuracy)"
@@ -125,6 +135,7 @@ def main(argv=None):
     parser.add_argument("--head", default="logsumexp")
     parser.add_argument("--generator-loss", default="feature_matching")
     parser.add_argument("--batch-size", type=int, default=100, help="per stream and step")
+    parser.add_argument("--ema-momentum", type=float, default=0.999)
     parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
@@ -143,6 +154,8 @@ def main(argv=None):
                 "generator_loss": args.generator_loss,
                 "unlabeled": args.unlabeled,
                 "batch_size": args.batch_size,
+                "ema_momentum": args.ema_momentum,
+                "version": keras_sslgan.__version__,
             }
             if key(run) in done:
                 continue
@@ -159,11 +172,15 @@ def main(argv=None):
                 args.generator_loss,
                 "--batch-size",
                 str(args.batch_size),
+                "--ema-momentum",
+                str(args.ema_momentum),
                 "--verbose",
                 "2",
                 "--test-every-epoch",
                 "--output-dir",
-                os.path.join(args.output_dir, f"{labels}_{seed}_{args.batch_size}"),
+                os.path.join(
+                    args.output_dir, f"{labels}_{seed}_{args.batch_size}_{args.ema_momentum:g}"
+                ),
             ]
             if args.data_dir:
                 argv_run += ["--data-dir", args.data_dir]

@@ -203,6 +203,7 @@ def main(argv=None):
         "d_learning_rate": args.d_learning_rate,
         "g_learning_rate": args.g_learning_rate,
         "adam_epsilon": args.adam_epsilon,
+        "ema_momentum": args.ema_momentum,
         "dtype_policy": args.dtype_policy,
         "test_accuracy": float(test_accuracy),
         "validation_accuracy": per_epoch[-1] if args.validation else None,

@@ -12,7 +12,7 @@ from keras_sslgan.export import export_classifier, read_class_names
 from keras_sslgan.schedules import HoldThenLinearDecay
 from keras_sslgan.ssl_gan import SSLGAN
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "HoldThenLinearDecay",

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 import pytest
 
+import keras_sslgan
+
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
 BENCHMARKS = os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks")
 
@@ -148,19 +150,26 @@ def run_table_twice(table, marker, args, tmp_path):
 def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch):
     table = load_benchmark("mnist_table", monkeypatch)
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
-    args += ["--epochs", "1", "--unlabeled", "300"]
+    args += ["--epochs", "1", "--unlabeled", "300", "--ema-momentum", "0.99"]
     runs, text = run_table_twice(table, "mnist-table", args, tmp_path)
-    assert [(r["labels"], r["seed"]) for r in runs] == [(20, 0), (20, 1)]
+    assert [(r["labels"], r["seed"], r["ema_momentum"]) for r in runs] == [
+        (20, 0, 0.99),
+        (20, 1, 0.99),
+    ]
     mean = 100 * np.mean([r["test_accuracy"] for r in runs])
-    row = "| keras_sslgan, logsumexp, feature_matching, batch 100, 1 epochs |"
+    version = keras_sslgan.__version__
+    row = f"| keras_sslgan {version}, logsumexp, feature_matching, batch 100, EMA 0.99, 1 epochs |"
     std = 100 * np.std([r["test_accuracy"] for r in runs])
     # All published columns stay in the table, whichever labels this call ran.
     assert "| method | 20 | 50 | 100 | 200 |" in text
     assert f"{row} {mean:.2f} ± {std:.2f} (n=2) | not run | not run | not run |" in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 | 97.79 ± 1.36 |" in text
-    header = "| labels | seed | head | batch | seconds (epoch) to 98% | seconds (epoch) to 99% |"
+    header = "| labels | seed | version | head | batch | EMA | seconds (epoch) to 98% |"
     assert header in text
-    assert "| 20 | 1 | logsumexp | 100 | not in 1 epochs | not in 1 epochs |" in text
+    assert (
+        f"| 20 | 1 | {version} | logsumexp | 100 | 0.99 | not in 1 epochs | not in 1 epochs |"
+        in text
+    )
 
 
 def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkeypatch):
@@ -170,14 +179,17 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
         "seed": 3,
         "epochs": 4,
         "head": "k_plus_one",
+        "version": "0.9.0",
         "test_accuracy_per_epoch": [0.95, 0.981, 0.979, 0.99],
         "seconds_elapsed": [30.0, 61.0, 90.4, 121.6],
     }
     text = table.time_to_accuracy([run], epochs=4)
-    assert text.splitlines()[-1] == "| 100 | 3 | k_plus_one | 100 | 61 (2) | 122 (4) |"
+    assert (
+        text.splitlines()[-1] == "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 61 (2) | 122 (4) |"
+    )
     run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
     assert table.time_to_accuracy([run], 4).splitlines()[-1] == (
-        "| 100 | 3 | k_plus_one | 100 | 122 (4) | not in 4 epochs |"
+        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 122 (4) | not in 4 epochs |"
     )
 
 

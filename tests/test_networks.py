@@ -17,6 +17,16 @@ def test_weight_norm_dense_matches_formula(rng):
     np.testing.assert_allclose(y, np.maximum(x @ w + [0.1, -0.2, 0.3], 0), rtol=1e-5, atol=1e-6)
 
 
+def test_direction_vectors_start_at_the_reference_codes_std():
+    # MNIST layers: std 0.1 (the reference's MNIST code); conv logits: 0.05 (its CIFAR code).
+    layer = networks.WeightNormDense(500)
+    layer.build((None, 784))
+    assert abs(np.std(keras.ops.convert_to_numpy(layer.kernel)) - 0.1) < 0.002
+    d = networks.conv_discriminator((32, 32, 3), 2, width=64, seed=0)
+    logits_kernel = keras.ops.convert_to_numpy(d.get_layer("logits").kernel)
+    assert abs(np.std(logits_kernel) - 0.05) < 0.01
+
+
 def test_weight_norm_dense_round_trips_config():
     layer = networks.WeightNormDense(7, activation="softplus", train_scale=False, name="wn")
     clone = networks.WeightNormDense.from_config(layer.get_config())

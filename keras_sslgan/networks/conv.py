@@ -74,7 +74,12 @@ def conv_discriminator(
     x = WeightNormConv2D(4 * width, 3, padding="valid", activation="leaky_relu", name="conv_c")(x)
     x = WeightNormConv2D(4 * width, 1, activation="leaky_relu", name="conv_d")(x)
     features = keras.layers.GlobalAveragePooling2D(name="features")(x)
-    logits = WeightNormDense(num_classes + (head == "k_plus_one"), name="logits")(features)
+    logits = WeightNormDense(
+        num_classes + (head == "k_plus_one"),
+        # The std of the reference's CIFAR-10 network (its MNIST layers use 0.1).
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.05),
+        name="logits",
+    )(features)
     return keras.Model(inputs, [logits, features], name=name)
 
 
