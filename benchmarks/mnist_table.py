@@ -3,8 +3,10 @@
 Runs `examples/mnist.py` for every (labels, seed) pair not yet in the results file,
 appending one JSON line per finished run (final-epoch EMA test accuracy, seconds per
 epoch, epochs, head, generator loss, package version, date). An interrupted table
-resumes: finished runs are not redone. Then rewrites the table between the markers
-`<!-- mnist-table -->` and `<!-- /mnist-table -->` of BENCHMARKS.md (mean ± std, n).
+resumes: a run with the same settings (labels, seed, epochs, head, generator loss,
+unlabeled count, batch, EMA momentum) and package version is not redone. Then rewrites
+the table between the markers `<!-- mnist-table -->` and `<!-- /mnist-table -->` of
+BENCHMARKS.md (mean ± std, n).
 
     python benchmarks/mnist_table.py --data-dir ../shared/data/mnist \
         --labels 20 50 100 200 --seeds 0 1 2 --epochs 20
