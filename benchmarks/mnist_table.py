@@ -64,22 +64,22 @@ def table(results, labels, epochs):
 
     def group(run):
         return (
+            run["version"],
             run["head"],
             run["generator_loss"],
             run.get("batch_size", 100),
             run.get("ema_momentum", 0.999),
-            run["version"],
         )
 
     groups = sorted({group(r) for r in results if r["epochs"] == epochs})
-    for head, loss, batch, ema, version in groups:
+    for version, head, loss, batch, ema in groups:
         cells = []
         for n in labels:
             accs = [
                 100 * r["test_accuracy"]
                 for r in results
                 if (r["labels"], r["epochs"]) == (n, epochs)
-                and group(r) == (head, loss, batch, ema, version)
+                and group(r) == (version, head, loss, batch, ema)
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
