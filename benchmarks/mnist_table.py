@@ -138,6 +138,12 @@ def main(argv=None):
     parser.add_argument("--generator-loss", default="feature_matching")
     parser.add_argument("--batch-size", type=int, default=100, help="per stream and step")
     parser.add_argument("--ema-momentum", type=float, default=0.999)
+    parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=1,
+        help="training steps per compiled call (speed only; not part of a run's key)",
+    )
     parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
@@ -176,6 +182,8 @@ def main(argv=None):
                 str(args.batch_size),
                 "--ema-momentum",
                 str(args.ema_momentum),
+                "--steps-per-execution",
+                str(args.steps_per_execution),
                 "--verbose",
                 "2",
                 "--test-every-epoch",

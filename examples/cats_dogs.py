@@ -93,6 +93,7 @@ def build_model(args, steps):
         ),
         num_classes=2,
         head=args.head,
+        generator_loss=args.generator_loss,
         preprocessing=keras.layers.Rescaling(1 / 255.0),
         seed=args.seed,
     )
@@ -111,7 +112,7 @@ def build_model(args, steps):
             beta_1=0.0,
             beta_2=0.9999,
         ),
-        unlabeled_weight=0.0 if args.baseline else 1.0,
+        unlabeled_weight=0.0 if args.baseline else args.unlabeled_weight,
     )
     return model
 
@@ -129,7 +130,20 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--head", default="logsumexp", choices=["logsumexp", "k_plus_one"])
     parser.add_argument(
-        "--baseline", action="store_true", help="train the same discriminator on the labels alone"
+        "--generator-loss",
+        default="feature_matching",
+        choices=["feature_matching", "non_saturating"],
+    )
+    parser.add_argument(
+        "--unlabeled-weight",
+        type=float,
+        default=1.0,
+        help="weight of the unsupervised loss in the discriminator's loss",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="train the same discriminator on the labels alone (unlabeled weight 0)",
     )
     parser.add_argument("--width", type=int, default=32, help="channels of the first block")
     parser.add_argument(
@@ -226,6 +240,8 @@ def main(argv=None):
         "labels": args.labels,
         "seed": args.seed,
         "head": args.head,
+        "generator_loss": model.generator_loss,
+        "unlabeled_weight": model.unlabeled_weight,
         "image_size": args.image_size,
         "augmentation": args.augmentation,
         "learning_rate": args.learning_rate,

@@ -62,7 +62,7 @@ def build_model(args, x_unlabeled):
         # Discriminator: Adam(beta_1=0.5) as in Salimans et al.; generator: Adam(beta_1=0)
         # at a third of the rate, and beta_2=0.9999 for both, as in Dai et al.'s MNIST code.
         d_optimizer=keras.optimizers.Adam(
-            keras_sslgan.HoldThenLinearDecay(args.d_learning_rate, steps),
+            keras_sslgan.HoldThenLinearDecay(args.d_learning_rate, steps, args.decay_fraction),
             beta_1=0.5,
             beta_2=0.9999,
             epsilon=args.adam_epsilon,
@@ -70,7 +70,7 @@ def build_model(args, x_unlabeled):
             ema_momentum=args.ema_momentum,
         ),
         g_optimizer=keras.optimizers.Adam(
-            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps),
+            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps, args.decay_fraction),
             beta_1=0.0,
             beta_2=0.9999,
             epsilon=args.adam_epsilon,
@@ -113,6 +113,12 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--d-learning-rate", type=float, default=3e-3)
     parser.add_argument("--g-learning-rate", type=float, default=1e-3)
+    parser.add_argument(
+        "--decay-fraction",
+        type=float,
+        default=1 / 3,
+        help="final fraction of training over which both rates fall linearly to zero",
+    )
     parser.add_argument("--ema-momentum", type=float, default=0.999)
     parser.add_argument(
         "--adam-epsilon", type=float, default=1e-7, help="epsilon of both Adam optimizers"
@@ -204,7 +210,9 @@ def main(argv=None):
         "g_learning_rate": args.g_learning_rate,
         "adam_epsilon": args.adam_epsilon,
         "ema_momentum": args.ema_momentum,
+        "decay_fraction": args.decay_fraction,
         "dtype_policy": args.dtype_policy,
+        "steps_per_execution": args.steps_per_execution,
         "test_accuracy": float(test_accuracy),
         "validation_accuracy": per_epoch[-1] if args.validation else None,
         "train_seconds": train_seconds,

@@ -5,15 +5,18 @@ import keras
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
 class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Constant learning rate, then linear decay to zero over the last third of training.
+    """Constant learning rate, then linear decay to zero over the last part of training.
 
-    `lr(step) = base * min(3 * (1 - step / total_steps), 1)`, the schedule of the
-    semi-supervised GAN code of Dai et al. 2017 ("Good Semi-supervised Learning that
-    Requires a Bad GAN").
+    `lr(step) = base * min((1 - step / total_steps) / decay_fraction, 1)`. With the
+    default `decay_fraction=1/3` this is `base * min(3 * (1 - step / total_steps), 1)`,
+    the schedule of the semi-supervised GAN code of Dai et al. 2017 ("Good
+    Semi-supervised Learning that Requires a Bad GAN").
 
     Args:
-        base: float, the learning rate of the first two thirds.
+        base: float, the learning rate before the decay.
         total_steps: int, the number of training steps.
+        decay_fraction: float in (0, 1], the fraction of `total_steps` (at the end)
+            over which the rate falls linearly to zero; 1 decays from the first step.
 
     Example:
     ```python
@@ -22,18 +25,27 @@ class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     ```
     """
 
-    def __init__(self, base, total_steps):
+    def __init__(self, base, total_steps, decay_fraction=1 / 3):
         if not base > 0:
             raise ValueError(f"`base` must be > 0. Received: base={base}")
         if int(total_steps) != total_steps or total_steps < 1:
             raise ValueError(
                 f"`total_steps` must be a positive integer. Received: total_steps={total_steps}"
             )
+        if not 0 < decay_fraction <= 1:
+            raise ValueError(
+                f"`decay_fraction` must be in (0, 1]. Received: decay_fraction={decay_fraction}"
+            )
         self.base, self.total_steps = float(base), int(total_steps)
+        self.decay_fraction = float(decay_fraction)
 
     def __call__(self, step):
         progress = keras.ops.cast(step, "float32") / self.total_steps
-        return self.base * keras.ops.clip(3.0 * (1.0 - progress), 0.0, 1.0)
+        return self.base * keras.ops.clip((1.0 - progress) / self.decay_fraction, 0.0, 1.0)
 
     def get_config(self):
-        return {"base": self.base, "total_steps": self.total_steps}
+        return {
+            "base": self.base,
+            "total_steps": self.total_steps,
+            "decay_fraction": self.decay_fraction,
+        }

@@ -80,8 +80,12 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     mnist = load_example("mnist")
     argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--epochs", "2"]
     argv += ["--output-dir", str(tmp_path), "--verbose", "0", "--steps-per-execution", "3"]
-    summary = mnist.main(argv + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16"])
+    summary = mnist.main(
+        argv
+        + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16", "--decay-fraction", "1"]
+    )
     assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
+    assert (summary["steps_per_execution"], summary["decay_fraction"]) == (3, 1.0)
     assert summary["dtype_policy"] == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"  # restored for what runs next
     assert len(summary["validation_accuracy_per_epoch"]) == 2
@@ -92,6 +96,8 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
         mnist.main(argv + ["--validation", "60000"])
     with pytest.raises(ValueError, match="--validation"):
         mnist.main(argv + ["--validation", "100", "--test-every-epoch"])
+    with pytest.raises(ValueError, match="decay_fraction=0"):
+        mnist.main(argv + ["--decay-fraction", "0"])
 
 
 def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
@@ -115,8 +121,11 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
         "--verbose",
         "0",
     ]
-    summary = cats_dogs.main(args)
+    summary = cats_dogs.main(
+        args + ["--generator-loss", "non_saturating", "--unlabeled-weight", "0.5"]
+    )
     assert summary["method"] == "SSL-GAN" and len(summary["val_accuracy"]) == 2
+    assert (summary["generator_loss"], summary["unlabeled_weight"]) == ("non_saturating", 0.5)
     assert summary["train_images"] == 54 and summary["test_images"] == 500
     for name in ("generated.png", "accuracy.png"):
         assert os.path.getsize(tmp_path / name) > 1_000
@@ -125,7 +134,8 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     baseline = cats_dogs.main(args + ["--baseline"])
-    assert baseline["method"] == "supervised only"
+    assert baseline["method"] == "supervised only" and baseline["unlabeled_weight"] == 0.0
+    assert baseline["generator_loss"] == "feature_matching"
 
 
 def run_table_twice(table, marker, args, tmp_path):
@@ -151,10 +161,14 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     table = load_benchmark("mnist_table", monkeypatch)
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
     args += ["--epochs", "1", "--unlabeled", "300", "--ema-momentum", "0.99"]
-    runs, text = run_table_twice(table, "mnist-table", args, tmp_path)
-    assert [(r["labels"], r["seed"], r["ema_momentum"]) for r in runs] == [
-        (20, 0, 0.99),
-        (20, 1, 0.99),
+    runs, text = run_table_twice(
+        table, "mnist-table", args + ["--steps-per-execution", "2"], tmp_path
+    )
+    assert [
+        (r["labels"], r["seed"], r["ema_momentum"], r["steps_per_execution"]) for r in runs
+    ] == [
+        (20, 0, 0.99, 2),
+        (20, 1, 0.99, 2),
     ]
     mean = 100 * np.mean([r["test_accuracy"] for r in runs])
     version = keras_sslgan.__version__

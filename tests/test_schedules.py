@@ -17,8 +17,26 @@ def test_hold_then_linear_decay_by_hand():
     assert float(clone(750)) == pytest.approx(1.5e-3)
 
 
+def test_decay_fraction_by_hand():
+    # Decay over the last half of 1000 steps: flat to step 500, then 2e-3 * 2 * (1 - s / 1000).
+    schedule = keras_sslgan.HoldThenLinearDecay(2e-3, total_steps=1000, decay_fraction=0.5)
+    got = [float(schedule(step)) for step in [0, 500, 750, 900, 1000]]
+    np.testing.assert_allclose(got, [2e-3, 2e-3, 1e-3, 4e-4, 0.0], rtol=1e-5, atol=1e-9)
+    clone = keras_sslgan.HoldThenLinearDecay.from_config(schedule.get_config())
+    assert float(clone(900)) == pytest.approx(4e-4)
+    # decay_fraction=1: linear from the first step.
+    linear = keras_sslgan.HoldThenLinearDecay(1e-3, total_steps=10, decay_fraction=1.0)
+    assert float(linear(4)) == pytest.approx(6e-4)
+
+
 @pytest.mark.parametrize(
-    "kwargs, match", [({"base": 0}, "base=0"), ({"total_steps": 0}, "total_steps=0")]
+    "kwargs, match",
+    [
+        ({"base": 0}, "base=0"),
+        ({"total_steps": 0}, "total_steps=0"),
+        ({"decay_fraction": 0}, "decay_fraction=0"),
+        ({"decay_fraction": 1.5}, "decay_fraction=1.5"),
+    ],
 )
 def test_hold_then_linear_decay_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
