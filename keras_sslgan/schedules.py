@@ -41,7 +41,9 @@ class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         progress = keras.ops.cast(step, "float32") / self.total_steps
-        return self.base * keras.ops.clip((1.0 - progress) / self.decay_fraction, 0.0, 1.0)
+        # 1 / (1 / 3) is exactly 3.0: the default gives the same floats as `3 * (1 - p)`.
+        slope = 1.0 / self.decay_fraction
+        return self.base * keras.ops.clip(slope * (1.0 - progress), 0.0, 1.0)
 
     def get_config(self):
         return {

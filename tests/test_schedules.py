@@ -41,3 +41,13 @@ def test_decay_fraction_by_hand():
 def test_hold_then_linear_decay_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         keras_sslgan.HoldThenLinearDecay(**{"base": 1e-3, "total_steps": 10, **kwargs})
+
+
+def test_default_decay_is_bitwise_the_dai_et_al_formula():
+    """decay_fraction=1/3 is exactly `base * clip(3 * (1 - step / T))` in float32."""
+    schedule = keras_sslgan.HoldThenLinearDecay(3e-3, total_steps=900)
+    steps = np.arange(580, 901, dtype="float32")
+    got = keras.ops.convert_to_numpy(schedule(steps))
+    progress = steps / np.float32(900)
+    expected = 3e-3 * np.clip(np.float32(3.0) * (np.float32(1.0) - progress), 0.0, 1.0)
+    np.testing.assert_array_equal(got, expected.astype("float32"))
