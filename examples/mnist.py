@@ -76,6 +76,7 @@ def build_model(args, x_unlabeled):
             epsilon=args.adam_epsilon,
         ),
         unlabeled_weight=args.unlabeled_weight,
+        entropy_weight=args.entropy_weight,
         jit_compile=args.jit_compile,
         steps_per_execution=args.steps_per_execution,
     )
@@ -109,6 +110,13 @@ def main(argv=None):
         type=float,
         default=1.0,
         help="weight of the unsupervised loss; 0 trains on the labels alone",
+    )
+    parser.add_argument(
+        "--entropy-weight",
+        type=float,
+        default=0.0,
+        help="weight of the conditional entropy of the predictions on unlabeled data "
+        "(Bad GAN's entropy term); 0 leaves it out",
     )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--d-learning-rate", type=float, default=3e-3)
@@ -206,6 +214,7 @@ def main(argv=None):
         "batch_size": args.batch_size,
         "unlabeled": len(x_unlabeled),
         "unlabeled_weight": args.unlabeled_weight,
+        "entropy_weight": args.entropy_weight,
         "d_learning_rate": args.d_learning_rate,
         "g_learning_rate": args.g_learning_rate,
         "adam_epsilon": args.adam_epsilon,

@@ -121,6 +121,32 @@ def k_plus_one_discriminator_loss(unlabeled_logits, generated_logits):
     return _real_fake_loss(unlabeled_logits, generated_logits, "k_plus_one")
 
 
+def conditional_entropy_loss(logits, num_classes):
+    """Entropy of the class prediction on unlabeled data, to be minimized.
+
+    `L_ent = E_{x ~ unlabeled}[ -sum_k p(k|x) log p(k|x) ]
+           = E[ logsumexp(l_1..l_K) - sum_k p(k|x) l_k ]`
+
+    with `p(k|x) = softmax(l_1..l_K)_k` over the K real classes (the K+1 head's fake
+    logit is left out). Minimizing it makes the classifier confident on unlabeled data,
+    which keeps its decision boundaries out of dense regions: the conditional entropy
+    term of Dai et al. 2017 ("Good Semi-supervised Learning that Requires a Bad GAN",
+    section 4), from Grandvalet and Bengio 2005 ("Semi-supervised Learning by Entropy
+    Minimization").
+
+    Args:
+        logits: float tensor `(batch, K)` or `(batch, K + 1)`.
+        num_classes: int, K.
+
+    Returns:
+        Scalar, the mean over the batch, in `[0, log K]`.
+    """
+    class_logits = logits[:, :num_classes]
+    probabilities = ops.softmax(class_logits, axis=-1)
+    entropy = ops.logsumexp(class_logits, axis=-1) - ops.sum(probabilities * class_logits, -1)
+    return ops.mean(entropy)
+
+
 def feature_matching_loss(real_features, generated_features):
     """Feature matching generator loss.
 

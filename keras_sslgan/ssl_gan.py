@@ -72,9 +72,9 @@ class SSLGAN(keras.Model):
 
     The discriminator is a K-class classifier that also tells real from generated data.
     Each training step makes one discriminator update, on
-    `L_D = L_supervised(labeled) + unlabeled_weight * L_unsupervised(unlabeled, generated)`,
-    then one generator update, on feature matching or the non-saturating loss (see
-    `keras_sslgan.losses` for the formulas of both heads).
+    `L_D = L_supervised(labeled) + unlabeled_weight * L_unsupervised(unlabeled, generated)
+    + entropy_weight * L_entropy(unlabeled)`, then one generator update, on feature
+    matching or the non-saturating loss (see `keras_sslgan.losses` for the formulas).
 
     Args:
         generator: `keras.Model` mapping `(batch, latent_dim)` noise to examples in the
@@ -240,7 +240,7 @@ class SSLGAN(keras.Model):
 
     # --- Training -------------------------------------------------------------------
 
-    def compile(self, d_optimizer, g_optimizer, unlabeled_weight=1.0, **kwargs):
+    def compile(self, d_optimizer, g_optimizer, unlabeled_weight=1.0, entropy_weight=0.0, **kwargs):
         """Configures the two players' optimizers.
 
         Args:
@@ -251,6 +251,10 @@ class SSLGAN(keras.Model):
             unlabeled_weight: float, weight of the unsupervised loss in `L_D`. With 0
                 the model trains as the supervised-only baseline: the discriminator on
                 the labeled batches alone, and no generator updates.
+            entropy_weight: float, weight of the conditional entropy of the class
+                prediction on the unlabeled batch in `L_D`
+                (`keras_sslgan.losses.conditional_entropy_loss`, the entropy term of
+                Bad GAN, Dai et al. 2017). 0 (the default) leaves it out.
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
@@ -266,10 +270,21 @@ class SSLGAN(keras.Model):
             raise ValueError(
                 f"`unlabeled_weight` must be >= 0. Received: unlabeled_weight={unlabeled_weight}"
             )
+        if not entropy_weight >= 0:
+            raise ValueError(
+                f"`entropy_weight` must be >= 0. Received: entropy_weight={entropy_weight}"
+            )
+        if entropy_weight and not unlabeled_weight:
+            raise ValueError(
+                "`entropy_weight` needs `unlabeled_weight` > 0: with `unlabeled_weight=0` "
+                "the model trains on the labeled batches alone. Received: "
+                f"unlabeled_weight={unlabeled_weight}, entropy_weight={entropy_weight}"
+            )
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.unlabeled_weight = float(unlabeled_weight)
+        self.entropy_weight = float(entropy_weight)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
@@ -346,6 +361,9 @@ class SSLGAN(keras.Model):
             supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
             unsupervised = self._unsupervised_loss(unlabeled_logits, generated_logits)
             d_loss = supervised + self.unlabeled_weight * unsupervised
+            if self.entropy_weight:
+                entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
+                d_loss = d_loss + self.entropy_weight * entropy
             scaled_d_loss = _scale_for_replicas(d_loss)  # inside the tape: it is differentiated
         d_vars = self.discriminator.trainable_variables
         d_grads = d_tape.gradient(scaled_d_loss, d_vars)
@@ -612,6 +630,7 @@ class SSLGAN(keras.Model):
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
             "unlabeled_weight": self.unlabeled_weight,
+            "entropy_weight": self.entropy_weight,
         }
 
     def compile_from_config(self, config):
@@ -619,4 +638,5 @@ class SSLGAN(keras.Model):
             d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
             g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
             unlabeled_weight=config["unlabeled_weight"],
+            entropy_weight=config.get("entropy_weight", 0.0),
         )

@@ -5,7 +5,7 @@ import keras
 import keras_sslgan
 
 
-def make_mnist_model(head="logsumexp", seed=0, **kwargs):
+def make_mnist_model(head="logsumexp", seed=0, entropy_weight=0.0, **kwargs):
     """The paper's MNIST networks in an SSLGAN, compiled, trained on uint8 images."""
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.mnist_generator(),
@@ -19,5 +19,6 @@ def make_mnist_model(head="logsumexp", seed=0, **kwargs):
     model.compile(
         d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, use_ema=True, ema_momentum=0.9),
         g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
+        entropy_weight=entropy_weight,
     )
     return model

@@ -84,6 +84,19 @@ def test_losses_stay_finite_for_large_logits():
     assert value == pytest.approx(0.5 * (200.0 + 250.0), rel=1e-5)
 
 
+def test_conditional_entropy_loss_by_hand():
+    # row 1: p = (1/2, 1/2), H = log 2; row 2: p = (3/4, 1/4),
+    # H = -(3/4 log 3/4 + 1/4 log 1/4) = 0.562335...; the K+1 fake logit is left out.
+    logits = np.array([[0.0, 0.0, 5.0], [np.log(3.0), 0.0, -2.0]], "float32")
+    h2 = -(0.75 * np.log(0.75) + 0.25 * np.log(0.25))
+    assert h2 == pytest.approx(0.5623351446)
+    expected = 0.5 * (np.log(2.0) + h2)
+    assert float(losses.conditional_entropy_loss(logits, 2)) == pytest.approx(expected, rel=1e-6)
+    # confident predictions: the entropy goes to 0 without NaN for huge logits
+    sure = np.array([[1000.0, -1000.0]], "float32")
+    assert float(losses.conditional_entropy_loss(sure, 2)) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_feature_matching_loss_by_hand():
     real = np.array([[1.0, 2.0], [3.0, 4.0]], "float32")  # mean (2, 3)
     generated = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], "float32")  # mean (1, 1)

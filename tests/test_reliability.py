@@ -82,14 +82,14 @@ def test_training_resumes_after_sigkill_exactly(tmp_path):
 
 def test_keras_file_round_trip_keeps_everything(mnist_small, tmp_path):
     (x_l, y_l), x_u, (x_test, _) = mnist_small
-    model = make_mnist_model(head="k_plus_one", generated_batch_size=30)
+    model = make_mnist_model(head="k_plus_one", generated_batch_size=30, entropy_weight=0.2)
     model.fit((x_l, y_l), x_u[:300], batch_size=50, epochs=1, verbose=0)
     path = str(tmp_path / "model.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
 
     assert (loaded.head, loaded.num_classes, loaded.generated_batch_size) == ("k_plus_one", 10, 30)
-    assert loaded.unlabeled_weight == model.unlabeled_weight
+    assert (loaded.unlabeled_weight, loaded.entropy_weight) == (1.0, 0.2)
     np.testing.assert_array_equal(
         loaded.predict(x_test, verbose=0), model.predict(x_test, verbose=0)
     )

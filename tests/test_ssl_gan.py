@@ -68,7 +68,7 @@ def test_ema_weights_are_in_the_model_after_fit(mnist_small):
         np.testing.assert_array_equal(np.asarray(variable), np.asarray(average))
 
 
-def tiny_model(learning_rate, unlabeled_weight):
+def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0):
     """A noise-free 2-d SSLGAN with SGD players: `(model, generator, discriminator)`."""
     keras.utils.set_random_seed(1)
     d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
@@ -78,13 +78,15 @@ def tiny_model(learning_rate, unlabeled_weight):
         d_optimizer=keras.optimizers.SGD(learning_rate),
         g_optimizer=keras.optimizers.SGD(learning_rate),
         unlabeled_weight=unlabeled_weight,
+        entropy_weight=entropy_weight,
     )
     return model, g, d
 
 
-def test_one_train_step_matches_losses_by_hand():
+@pytest.mark.parametrize("entropy_weight", [0.0, 0.3])
+def test_one_train_step_matches_losses_by_hand(entropy_weight):
     """The trackers of a step equal the loss functions on the same forward pass."""
-    model, g, d = tiny_model(0.0, unlabeled_weight=0.5)
+    model, g, d = tiny_model(0.0, unlabeled_weight=0.5, entropy_weight=entropy_weight)
     x_l = np.array([[0.0, 1.0], [1.0, 0.0]], "float32")
     y_l = np.array([0, 1])
     x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
@@ -101,7 +103,10 @@ def test_one_train_step_matches_losses_by_hand():
     fm = losses.feature_matching_loss(features[2:4], gen_features)
     assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-5)
     assert float(logs["unsupervised_loss"]) == pytest.approx(float(unsup), rel=1e-5)
-    assert float(logs["d_loss"]) == pytest.approx(float(sup + 0.5 * unsup), rel=1e-5)
+    entropy = losses.conditional_entropy_loss(logits[2:4], 2)
+    expected_d_loss = float(sup + 0.5 * unsup + entropy_weight * entropy)
+    assert float(entropy) > 0.01  # the entropy term is not negligible in this check
+    assert float(logs["d_loss"]) == pytest.approx(expected_d_loss, rel=1e-5)
     assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
 
 
@@ -263,6 +268,19 @@ def test_bad_arguments_are_named():
             d_optimizer=keras.optimizers.Adam(),
             g_optimizer=keras.optimizers.Adam(),
             unlabeled_weight=-1,
+        )
+    with pytest.raises(ValueError, match="entropy_weight=-0.5"):
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(),
+            g_optimizer=keras.optimizers.Adam(),
+            entropy_weight=-0.5,
+        )
+    with pytest.raises(ValueError, match="unlabeled_weight=0, entropy_weight=0.1"):
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(),
+            g_optimizer=keras.optimizers.Adam(),
+            unlabeled_weight=0,
+            entropy_weight=0.1,
         )
 
 
