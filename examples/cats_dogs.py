@@ -113,6 +113,7 @@ def build_model(args, steps):
             beta_2=0.9999,
         ),
         unlabeled_weight=0.0 if args.baseline else args.unlabeled_weight,
+        entropy_weight=0.0 if args.baseline else args.entropy_weight,
     )
     return model
 
@@ -139,6 +140,13 @@ def main(argv=None):
         type=float,
         default=1.0,
         help="weight of the unsupervised loss in the discriminator's loss",
+    )
+    parser.add_argument(
+        "--entropy-weight",
+        type=float,
+        default=0.0,
+        help="weight of the conditional entropy of the predictions on unlabeled images "
+        "(Bad GAN's entropy term); 0 leaves it out",
     )
     parser.add_argument(
         "--baseline",
@@ -242,6 +250,7 @@ def main(argv=None):
         "head": args.head,
         "generator_loss": model.generator_loss,
         "unlabeled_weight": model.unlabeled_weight,
+        "entropy_weight": model.entropy_weight,
         "image_size": args.image_size,
         "augmentation": args.augmentation,
         "learning_rate": args.learning_rate,

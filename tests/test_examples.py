@@ -124,10 +124,13 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
         "0",
     ]
     summary = cats_dogs.main(
-        args + ["--generator-loss", "non_saturating", "--unlabeled-weight", "0.5"]
+        args
+        + ["--generator-loss", "non_saturating", "--unlabeled-weight", "0.5"]
+        + ["--entropy-weight", "0.2"]
     )
     assert summary["method"] == "SSL-GAN" and len(summary["val_accuracy"]) == 2
     assert (summary["generator_loss"], summary["unlabeled_weight"]) == ("non_saturating", 0.5)
+    assert summary["entropy_weight"] == 0.2
     assert summary["train_images"] == 54 and summary["test_images"] == 500
     for name in ("generated.png", "accuracy.png"):
         assert os.path.getsize(tmp_path / name) > 1_000
@@ -135,8 +138,9 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     images = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    baseline = cats_dogs.main(args + ["--baseline"])
+    baseline = cats_dogs.main(args + ["--baseline", "--entropy-weight", "0.2"])
     assert baseline["method"] == "supervised only" and baseline["unlabeled_weight"] == 0.0
+    assert baseline["entropy_weight"] == 0.0
     assert baseline["generator_loss"] == "feature_matching"
 
 
