@@ -50,7 +50,12 @@ class EpochTimer(keras.callbacks.Callback):
 def build_model(args, x_unlabeled):
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.mnist_generator(),
-        discriminator=keras_sslgan.networks.mnist_discriminator(head=args.head, seed=args.seed),
+        discriminator=keras_sslgan.networks.mnist_discriminator(
+            head=args.head,
+            input_noise=args.input_noise,
+            hidden_noise=args.hidden_noise,
+            seed=args.seed,
+        ),
         num_classes=10,
         head=args.head,
         generator_loss=args.generator_loss,
@@ -117,6 +122,15 @@ def main(argv=None):
         default=0.0,
         help="weight of the conditional entropy of the predictions on unlabeled data "
         "(Bad GAN's entropy term); 0 leaves it out",
+    )
+    parser.add_argument(
+        "--input-noise", type=float, default=0.3, help="std of the noise on the input"
+    )
+    parser.add_argument(
+        "--hidden-noise",
+        type=float,
+        default=0.5,
+        help="std of the noise after each hidden layer of the discriminator",
     )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--d-learning-rate", type=float, default=3e-3)
@@ -215,6 +229,8 @@ def main(argv=None):
         "unlabeled": len(x_unlabeled),
         "unlabeled_weight": args.unlabeled_weight,
         "entropy_weight": args.entropy_weight,
+        "input_noise": args.input_noise,
+        "hidden_noise": args.hidden_noise,
         "d_learning_rate": args.d_learning_rate,
         "g_learning_rate": args.g_learning_rate,
         "adam_epsilon": args.adam_epsilon,

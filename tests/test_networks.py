@@ -69,6 +69,9 @@ def test_mnist_networks_have_the_paper_sizes():
     assert widths == [1000, 500, 250, 250, 250, 11]
     noise = [layer.stddev for layer in d.layers if isinstance(layer, keras.layers.GaussianNoise)]
     assert noise == [0.3, 0.5, 0.5, 0.5, 0.5, 0.5]
+    quieter = networks.mnist_discriminator(input_noise=0.2, hidden_noise=0.3)
+    noise = [x.stddev for x in quieter.layers if isinstance(x, keras.layers.GaussianNoise)]
+    assert noise == [0.2, 0.3, 0.3, 0.3, 0.3, 0.3]
     logits, features = d(np.zeros((2, 28, 28, 1), "float32"))
     assert logits.shape == (2, 11) and features.shape == (2, 250)
     g = networks.mnist_generator()

@@ -103,12 +103,22 @@ def mlp_generator(
     return keras.Model(inputs, outputs, name=name)
 
 
-def mnist_discriminator(num_classes=10, head="logsumexp", seed=None):
+def mnist_discriminator(
+    num_classes=10, head="logsumexp", input_noise=0.3, hidden_noise=0.5, seed=None
+):
     """The MNIST discriminator of Salimans et al. 2016: 784-1000-500-250-250-250-K.
 
-    Gaussian noise std 0.3 on the input and 0.5 after each hidden layer, weight norm.
+    Gaussian noise (by default std 0.3 on the input and 0.5 after each hidden layer, as
+    in the paper), weight norm.
     """
-    return mlp_discriminator(MNIST_SHAPE, num_classes, head=head, seed=seed)
+    return mlp_discriminator(
+        MNIST_SHAPE,
+        num_classes,
+        head=head,
+        input_noise=input_noise,
+        hidden_noise=hidden_noise,
+        seed=seed,
+    )
 
 
 def mnist_generator(latent_dim=100):
