@@ -83,11 +83,12 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     summary = mnist.main(
         argv
         + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16", "--decay-fraction", "1"]
-        + ["--entropy-weight", "0.3"]
+        + ["--entropy-weight", "0.3", "--hidden-noise", "0.4"]
     )
     assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
     assert (summary["steps_per_execution"], summary["decay_fraction"]) == (3, 1.0)
-    assert summary["entropy_weight"] == 0.3
+    noise = (summary["input_noise"], summary["hidden_noise"])
+    assert summary["entropy_weight"] == 0.3 and noise == (0.3, 0.4)
     assert summary["dtype_policy"] == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"  # restored for what runs next
     assert len(summary["validation_accuracy_per_epoch"]) == 2
