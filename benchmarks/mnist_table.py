@@ -4,9 +4,11 @@ Runs `examples/mnist.py` for every (labels, seed) pair not yet in the results fi
 appending one JSON line per finished run (final-epoch EMA test accuracy, seconds per
 epoch, epochs, head, generator loss, package version, date). An interrupted table
 resumes: a run with the same settings (labels, seed, epochs, head, generator loss,
-unlabeled count, batch, EMA momentum) and package version is not redone. Then rewrites
-the table between the markers `<!-- mnist-table -->` and `<!-- /mnist-table -->` of
-BENCHMARKS.md (mean ± std, n).
+unlabeled count, batch, EMA momentum) and package version is not redone, and a run
+stopped part way goes on from its last finished epoch (its training state is backed up
+after every epoch under --output-dir). Then rewrites the table between the markers
+`<!-- mnist-table -->` and `<!-- /mnist-table -->` of BENCHMARKS.md: every setting and
+epoch budget in the results file (mean ± std, n), beside the published results.
 
     python benchmarks/mnist_table.py --data-dir ../shared/data/mnist \
         --labels 20 50 100 200 --seeds 0 1 2 --epochs 20
@@ -57,8 +59,9 @@ def key(run):
     )
 
 
-def table(results, labels, epochs):
-    """Markdown rows: ours (mean ± std over seeds, n) and the published ones."""
+def table(results, labels):
+    """Markdown rows: ours (mean ± std over seeds, n) per setting and epoch budget, and
+    the published ones."""
     header = "| method | " + " | ".join(str(n) for n in labels) + " |"
     lines = [header, "|---|" + "---:|" * len(labels)]
 
@@ -69,17 +72,16 @@ def table(results, labels, epochs):
             run["generator_loss"],
             run.get("batch_size", 100),
             run.get("ema_momentum", 0.999),
+            run["epochs"],
         )
 
-    groups = sorted({group(r) for r in results if r["epochs"] == epochs})
-    for version, head, loss, batch, ema in groups:
+    for version, head, loss, batch, ema, epochs in sorted({group(r) for r in results}):
         cells = []
         for n in labels:
             accs = [
                 100 * r["test_accuracy"]
                 for r in results
-                if (r["labels"], r["epochs"]) == (n, epochs)
-                and group(r) == (version, head, loss, batch, ema)
+                if r["labels"] == n and group(r) == (version, head, loss, batch, ema, epochs)
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
@@ -90,25 +92,26 @@ def table(results, labels, epochs):
         )
     for name, row in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(row.get(n, "") for n in labels) + " |")
-    lines += ["", time_to_accuracy(results, epochs)]
+    lines += ["", time_to_accuracy(results)]
     return "\n".join(lines)
 
 
-def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
+def time_to_accuracy(results, targets=(0.98, 0.99)):
     """Markdown: training seconds until the EMA test accuracy first reaches each target.
 
     From the per-epoch test accuracies (`--test-every-epoch`), which are reported here
     and never used to pick a result: the table above is the final epoch's.
     """
     lines = [
-        "| labels | seed | version | head | batch | EMA | "
+        "| labels | seed | version | head | batch | EMA | epochs | "
         + " | ".join(f"seconds (epoch) to {100 * t:g}%" for t in targets)
         + " |",
-        "|---:|---:|---|---|---:|---:|" + "---:|" * len(targets),
+        "|---:|---:|---|---|---:|---:|---:|" + "---:|" * len(targets),
     ]
-    runs = [r for r in results if r["epochs"] == epochs and r.get("test_accuracy_per_epoch")]
+    runs = [r for r in results if r.get("test_accuracy_per_epoch")]
     for r in sorted(
-        runs, key=lambda r: (r["labels"], r.get("batch_size", 100), r["head"], r["seed"])
+        runs,
+        key=lambda r: (r["labels"], r["epochs"], r.get("batch_size", 100), r["head"], r["seed"]),
     ):
         cells = []
         for target in targets:
@@ -116,12 +119,12 @@ def time_to_accuracy(results, epochs, targets=(0.98, 0.99)):
             cells.append(
                 f"{r['seconds_elapsed'][hit[0]]:.0f} ({hit[0] + 1})"
                 if hit
-                else f"not in {epochs} epochs"
+                else f"not in {r['epochs']} epochs"
             )
         lines.append(
             f"| {r['labels']} | {r['seed']} | {r['version']} | {r['head']} | "
             f"{r.get('batch_size', 100)} | "
-            f"{r.get('ema_momentum', 0.999):g} | " + " | ".join(cells) + " |"
+            f"{r.get('ema_momentum', 0.999):g} | {r['epochs']} | " + " | ".join(cells) + " |"
         )
     if len(lines) == 2:
         return "(no run recorded per-epoch test accuracy)"
@@ -167,6 +170,10 @@ def main(argv=None):
             }
             if key(run) in done:
                 continue
+            run_dir = os.path.join(
+                args.output_dir,
+                f"{labels}_{seed}_{args.batch_size}_{args.ema_momentum:g}_{args.epochs}",
+            )
             argv_run = [
                 "--labels",
                 str(labels),
@@ -188,9 +195,9 @@ def main(argv=None):
                 "2",
                 "--test-every-epoch",
                 "--output-dir",
-                os.path.join(
-                    args.output_dir, f"{labels}_{seed}_{args.batch_size}_{args.ema_momentum:g}"
-                ),
+                run_dir,
+                "--backup-dir",
+                os.path.join(run_dir, "backup"),
             ]
             if args.data_dir:
                 argv_run += ["--data-dir", args.data_dir]
@@ -203,7 +210,7 @@ def main(argv=None):
     results = read_results(args.results)
     # Every published column, and any other label count that has runs.
     columns = {n for row in PUBLISHED.values() for n in row} | {r["labels"] for r in results}
-    markdown = table(results, sorted(columns), args.epochs)
+    markdown = table(results, sorted(columns))
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
 

@@ -9,6 +9,7 @@ Writes a grid of generated digits and a JSON summary to --output-dir.
 """
 
 import argparse
+import csv
 import json
 import os
 import time
@@ -28,7 +29,10 @@ def sample_grid(images, rows=10):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Records the wall-clock training seconds of each epoch (validation left out)."""
+    """Records the wall-clock training seconds of each epoch (validation left out).
+
+    They also go into the epoch's logs as `epoch_seconds`, for the callbacks after it.
+    """
 
     def on_train_begin(self, logs=None):
         self.seconds = []
@@ -45,6 +49,19 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start - self._testing)
+        if logs is not None:
+            logs["epoch_seconds"] = self.seconds[-1]
+
+
+def read_epoch_log(path):
+    """`[logs of epoch 0, logs of epoch 1, ...]` from a `keras.callbacks.CSVLogger` file.
+
+    An epoch logged twice (a run stopped after its log line but before its backup does
+    that epoch again) keeps its last line.
+    """
+    with open(path, newline="") as f:
+        rows = {int(row.pop("epoch")): row for row in csv.DictReader(f)}
+    return [{k: float(v) for k, v in rows[e].items()} for e in sorted(rows)]
 
 
 def build_model(args, x_unlabeled):
@@ -170,6 +187,13 @@ def main(argv=None):
         help="also record the EMA test accuracy after every epoch, for time-to-accuracy "
         "figures (reported only: the result is always the final epoch's)",
     )
+    parser.add_argument(
+        "--backup-dir",
+        default=None,
+        help="back up the training state here after every epoch: started again with the "
+        "same directory, an interrupted run goes on from its last finished epoch "
+        "(keras.callbacks.BackupAndRestore); the epoch log stays there as epochs.csv",
+    )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
     args = parser.parse_args(argv)
@@ -200,6 +224,16 @@ def main(argv=None):
     if args.test_every_epoch or args.validation:
         callbacks.append(keras_sslgan.SwapDiscriminatorEMAWeights())
         validation = (x_val, y_val) if args.validation else (x_test, y_test)
+    if args.backup_dir:
+        state_dir = os.path.join(args.backup_dir, "state")
+        epoch_log = os.path.join(args.backup_dir, "epochs.csv")
+        os.makedirs(args.backup_dir, exist_ok=True)
+        if not os.path.exists(state_dir) and os.path.exists(epoch_log):
+            os.remove(epoch_log)  # a new run, not a resumed one: the old log goes
+        callbacks += [
+            keras.callbacks.CSVLogger(epoch_log, append=True),
+            keras.callbacks.BackupAndRestore(state_dir),
+        ]
     start = time.perf_counter()
     history = model.fit(
         (x_labeled, y_labeled),
@@ -211,7 +245,12 @@ def main(argv=None):
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - start
-    per_epoch = history.history.get("val_accuracy")
+    if args.backup_dir:  # all epochs, also those of the runs this one resumed
+        epoch_logs = read_epoch_log(epoch_log)
+    else:
+        epoch_logs = [dict(zip(history.history, v)) for v in zip(*history.history.values())]
+    per_epoch = [e["val_accuracy"] for e in epoch_logs] if validation else None
+    epoch_seconds = [e["epoch_seconds"] for e in epoch_logs]
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     print(f"test accuracy (final epoch, EMA weights): {test_accuracy:.4f}")
 
@@ -240,12 +279,14 @@ def main(argv=None):
         "steps_per_execution": args.steps_per_execution,
         "test_accuracy": float(test_accuracy),
         "validation_accuracy": per_epoch[-1] if args.validation else None,
+        # Wall-clock seconds of this process's `fit` (a resumed run's: since it resumed).
         "train_seconds": train_seconds,
-        "seconds_per_epoch": float(np.mean(timer.seconds)),
-        "final_logs": {k: float(v[-1]) for k, v in history.history.items()},
+        "resumed_at_epoch": args.epochs - len(timer.seconds),
+        "seconds_per_epoch": float(np.mean(epoch_seconds)),
+        "final_logs": {k: float(v) for k, v in epoch_logs[-1].items() if k != "epoch_seconds"},
         # Training seconds from the start of fit to each epoch's end (the per-epoch
         # test evaluation, when on, is left out).
-        "seconds_elapsed": np.cumsum(timer.seconds).tolist(),
+        "seconds_elapsed": np.cumsum(epoch_seconds).tolist(),
         "validation": args.validation,
         "validation_accuracy_per_epoch": per_epoch if args.validation else None,
         "test_accuracy_per_epoch": None if args.validation else per_epoch,

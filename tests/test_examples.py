@@ -75,6 +75,44 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 
+def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
+    """`--backup-dir`: a run stopped before its third epoch does only that epoch when
+    started again, and its summary covers all three; a finished run's directory starts
+    the next run afresh."""
+    mnist = load_example("mnist")
+    backup = tmp_path / "backup"
+    args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20"]
+    args += ["--unlabeled", "300", "--epochs", "3", "--test-every-epoch", "--verbose", "0"]
+    args += ["--backup-dir", str(backup), "--output-dir", str(tmp_path)]
+
+    class Stop(Exception):
+        pass
+
+    begin = mnist.EpochTimer.on_epoch_begin
+
+    def stop_before_the_third_epoch(self, epoch, logs=None):
+        if epoch == 2:
+            raise Stop
+        begin(self, epoch, logs)
+
+    monkeypatch.setattr(mnist.EpochTimer, "on_epoch_begin", stop_before_the_third_epoch)
+    with pytest.raises(Stop):
+        mnist.main(args)
+    assert os.path.exists(backup / "state" / "latest.weights.h5")
+    monkeypatch.setattr(mnist.EpochTimer, "on_epoch_begin", begin)
+
+    summary = mnist.main(args)
+    assert summary["resumed_at_epoch"] == 2  # this process trained one epoch
+    per_epoch = summary["test_accuracy_per_epoch"]
+    assert len(per_epoch) == 3 and len(summary["seconds_elapsed"]) == 3
+    assert per_epoch[-1] == pytest.approx(summary["test_accuracy"], abs=1e-6)
+    assert summary["final_logs"]["val_accuracy"] == pytest.approx(per_epoch[-1], abs=1e-6)
+    assert not os.path.exists(backup / "state")  # removed when training ends
+
+    again = mnist.main(args)
+    assert again["resumed_at_epoch"] == 0 and len(again["test_accuracy_per_epoch"]) == 3
+
+
 def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     """`--validation N`: the last N training images are evaluated, never trained on."""
     mnist = load_example("mnist")
@@ -185,10 +223,14 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     assert "| method | 20 | 50 | 100 | 200 |" in text
     assert f"{row} {mean:.2f} ± {std:.2f} (n=2) | not run | not run | not run |" in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 | 97.79 ± 1.36 |" in text
-    header = "| labels | seed | version | head | batch | EMA | seconds (epoch) to 98% |"
+    # each run backed up its training state (removed at its end) beside its epoch log
+    run_dir = tmp_path / "out" / "20_1_100_0.99_1"
+    assert (run_dir / "backup" / "epochs.csv").exists()
+    assert not (run_dir / "backup" / "state").exists()
+    header = "| labels | seed | version | head | batch | EMA | epochs | seconds (epoch) to 98% |"
     assert header in text
     assert (
-        f"| 20 | 1 | {version} | logsumexp | 100 | 0.99 | not in 1 epochs | not in 1 epochs |"
+        f"| 20 | 1 | {version} | logsumexp | 100 | 0.99 | 1 | not in 1 epochs | not in 1 epochs |"
         in text
     )
 
@@ -204,14 +246,28 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
         "test_accuracy_per_epoch": [0.95, 0.981, 0.979, 0.99],
         "seconds_elapsed": [30.0, 61.0, 90.4, 121.6],
     }
-    text = table.time_to_accuracy([run], epochs=4)
-    assert (
-        text.splitlines()[-1] == "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 61 (2) | 122 (4) |"
+    text = table.time_to_accuracy([run])
+    assert text.splitlines()[-1] == (
+        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 4 | 61 (2) | 122 (4) |"
     )
     run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
-    assert table.time_to_accuracy([run], 4).splitlines()[-1] == (
-        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 122 (4) | not in 4 epochs |"
+    assert table.time_to_accuracy([run]).splitlines()[-1] == (
+        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 4 | 122 (4) | not in 4 epochs |"
     )
+
+
+def test_mnist_table_keeps_every_epoch_budget(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    runs = [
+        {"labels": 100, "seed": s, "epochs": e, "head": "logsumexp", "test_accuracy": a}
+        for s, e, a in [(0, 20, 0.98), (1, 20, 0.96), (0, 50, 0.99)]
+    ]
+    for run in runs:
+        run.update(generator_loss="feature_matching", version="0.9.0", batch_size=25)
+    lines = table.table(runs, [100]).splitlines()
+    row = "| keras_sslgan 0.9.0, logsumexp, feature_matching, batch 25, EMA 0.999, {} epochs |"
+    assert row.format(20) + " 97.00 ± 1.00 (n=2) |" in lines
+    assert row.format(50) + " 99.00 ± 0.00 (n=1) |" in lines
 
 
 @pytest.mark.slow
