@@ -170,10 +170,8 @@ def main(argv=None):
             }
             if key(run) in done:
                 continue
-            run_dir = os.path.join(
-                args.output_dir,
-                f"{labels}_{seed}_{args.batch_size}_{args.ema_momentum:g}_{args.epochs}",
-            )
+            # One folder per run key: a backup is only ever resumed by the same run.
+            run_dir = os.path.join(args.output_dir, "_".join(str(v) for v in key(run)))
             argv_run = [
                 "--labels",
                 str(labels),

@@ -64,6 +64,32 @@ def read_epoch_log(path):
     return [{k: float(v) for k, v in rows[e].items()} for e in sorted(rows)]
 
 
+# Arguments a resumed run may change: where things are, and how much it prints.
+RUN_ONLY_ARGUMENTS = ("data_dir", "output_dir", "backup_dir", "verbose")
+
+
+def check_backup_settings(args, backup_dir):
+    """Refuses to resume a backup made with other settings; records them on a new run.
+
+    Every argument but those in `RUN_ONLY_ARGUMENTS` must match: the backed-up state
+    belongs to one run.
+    """
+    settings = {k: v for k, v in sorted(vars(args).items()) if k not in RUN_ONLY_ARGUMENTS}
+    path = os.path.join(backup_dir, "settings.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        changed = {k: (saved.get(k), v) for k, v in settings.items() if saved.get(k) != v}
+        if changed:
+            raise ValueError(
+                f"`--backup-dir {backup_dir}` holds a run with other settings; use another "
+                "folder, or the same arguments to resume it. Differences (backed up, now): "
+                + ", ".join(f"--{k.replace('_', '-')} {a} -> {b}" for k, (a, b) in changed.items())
+            )
+    with open(path, "w") as f:
+        json.dump(settings, f, indent=2)
+
+
 def build_model(args, x_unlabeled):
     model = keras_sslgan.SSLGAN(
         generator=keras_sslgan.networks.mnist_generator(),
@@ -228,8 +254,11 @@ def main(argv=None):
         state_dir = os.path.join(args.backup_dir, "state")
         epoch_log = os.path.join(args.backup_dir, "epochs.csv")
         os.makedirs(args.backup_dir, exist_ok=True)
-        if not os.path.exists(state_dir) and os.path.exists(epoch_log):
-            os.remove(epoch_log)  # a new run, not a resumed one: the old log goes
+        if not os.path.exists(state_dir):  # a new run, not a resumed one
+            for stale in (epoch_log, os.path.join(args.backup_dir, "settings.json")):
+                if os.path.exists(stale):
+                    os.remove(stale)
+        check_backup_settings(args, args.backup_dir)
         callbacks += [
             keras.callbacks.CSVLogger(epoch_log, append=True),
             keras.callbacks.BackupAndRestore(state_dir),

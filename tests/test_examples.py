@@ -100,6 +100,9 @@ def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
         mnist.main(args)
     assert os.path.exists(backup / "state" / "latest.weights.h5")
     monkeypatch.setattr(mnist.EpochTimer, "on_epoch_begin", begin)
+    # the backup is another run's for other settings: refused, naming what differs
+    with pytest.raises(ValueError, match="--seed 0 -> 1"):
+        mnist.main(args + ["--seed", "1"])
 
     summary = mnist.main(args)
     assert summary["resumed_at_epoch"] == 2  # this process trained one epoch
@@ -224,7 +227,7 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     assert f"{row} {mean:.2f} ± {std:.2f} (n=2) | not run | not run | not run |" in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 | 97.79 ± 1.36 |" in text
     # each run backed up its training state (removed at its end) beside its epoch log
-    run_dir = tmp_path / "out" / "20_1_100_0.99_1"
+    run_dir = tmp_path / "out" / f"20_1_1_logsumexp_feature_matching_300_100_0.99_{version}"
     assert (run_dir / "backup" / "epochs.csv").exists()
     assert not (run_dir / "backup" / "state").exists()
     header = "| labels | seed | version | head | batch | EMA | epochs | seconds (epoch) to 98% |"
