@@ -4,19 +4,33 @@ Times `fit` on the MNIST networks of Salimans et al. 2016 (batch 100 labeled + 1
 unlabeled + 100 generated per step) compiled with `tf.function`, with XLA, under the
 `mixed_bfloat16` policy, with 20 steps per compiled call, and without the
 discriminator's Gaussian noise (not the method: the difference is what drawing the noise
-costs); counts the FLOPs of one step from the layer sizes; and measures the fp32 matmul
-ceiling of the machine with TensorFlow on a large square product.
+costs); measures the fp32 matmul ceiling of the machine with TensorFlow on a large
+square product, and the rate of the step's own matrix products alone.
 
-    python benchmarks/mnist_step_speed.py [--steps 300] [--seed 0]
+    python benchmarks/mnist_step_speed.py [--steps 300] [--seed 0] [--profile]
 
-FLOPs of one step (multiply-adds x 2; a backward pass costs twice its forward pass):
-discriminator step = forward and backward of D on 300 examples + forward of G on 100;
-generator step = forward of D on 200 (unlabeled + generated), backward of D to its
-input on the 100 generated, forward and backward of G on 100.
+FLOPs of one step: 2 x the multiply-adds of the matrix products the method needs
+(`step_matmuls`); nothing is counted that the compiled step need not compute. A layer
+`in -> out` on `n` examples costs `n*in*out` forward, as much for its weight gradient,
+and as much for the gradient to its input, which is needed only where a trainable layer
+or the generator lies below it:
+- discriminator step: D forward, D weight gradients and D input gradients above its
+  first layer on 300 examples; G forward on 100;
+- generator step: G forward on 100; D forward up to the feature layer on 200 (unlabeled
+  + generated); D input gradients down to the pixels on the 100 generated; G weight
+  gradients and G input gradients above its first layer on 100.
+
+The "matmuls alone" line times exactly these products (random matrices, all in one
+compiled call per step, nothing else): the rate this CPU reaches at the step's own
+shapes, an upper bound for the whole step. `--profile` traces the float32 step with the
+TensorFlow profiler and prints the share of the op time per op type.
 """
 
 import argparse
+import collections
+import glob
 import os
+import tempfile
 import time
 
 import common
@@ -29,15 +43,55 @@ D_UNITS = (784, 1000, 500, 250, 250, 250, 10)
 G_UNITS = (100, 500, 500, 784)
 
 
-def macs(units):
-    return sum(a * b for a, b in zip(units[:-1], units[1:]))
+def _layers(units):
+    return list(zip(units[:-1], units[1:]))
+
+
+def step_matmuls(batch=100):
+    """`(m, k, n)` of every matrix product of one training step (see the docstring)."""
+    d, g = _layers(D_UNITS), _layers(G_UNITS)
+    d_features = d[:-1]  # feature matching uses the last hidden layer
+
+    def forward(layers, n):
+        return [(n, a, b) for a, b in layers]
+
+    def weight_grads(layers, n):
+        return [(a, n, b) for a, b in layers]
+
+    def input_grads(layers, n):
+        return [(n, b, a) for a, b in layers]
+
+    d_step = (
+        forward(d, 3 * batch)
+        + weight_grads(d, 3 * batch)
+        + input_grads(d[1:], 3 * batch)
+        + forward(g, batch)
+    )
+    g_step = (
+        forward(g, batch)
+        + forward(d_features, 2 * batch)
+        + input_grads(d_features, batch)
+        + weight_grads(g, batch)
+        + input_grads(g[1:], batch)
+    )
+    return d_step + g_step
 
 
 def step_flops(batch=100):
-    d, g = macs(D_UNITS), macs(G_UNITS)
-    d_step = 3 * d * 3 * batch + g * batch
-    g_step = d * 2 * batch + d * batch + 3 * g * batch
-    return 2 * (d_step + g_step)
+    return sum(2 * m * k * n for m, k, n in step_matmuls(batch))
+
+
+def matmuls_alone(shapes, repeats=200):
+    """GFLOP/s of the products `shapes` alone, all in one compiled call per repeat."""
+    pairs = [(tf.random.normal((m, k)), tf.random.normal((k, n))) for m, k, n in shapes]
+    products = tf.function(lambda: [tf.matmul(a, b) for a, b in pairs])
+    for _ in range(10):
+        products()[-1].numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        products()[-1].numpy()
+    flops = sum(2 * m * k * n for m, k, n in shapes)
+    return flops * repeats / (time.perf_counter() - start) / 1e9
 
 
 def matmul_ceiling(n=4096, repeats=10):
@@ -49,6 +103,49 @@ def matmul_ceiling(n=4096, repeats=10):
     for _ in range(repeats):
         product().numpy()
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def op_times(model, x_labeled, y_labeled, x_unlabeled, steps=50):
+    """Microseconds per step spent in each op type (summed over threads), from a trace
+    of `steps` float32 training steps with the TensorFlow profiler."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2  # TensorFlow's trace format
+
+    common.seconds_per_step(model, x_labeled, y_labeled, x_unlabeled, steps=5)  # compiled
+    fit = dict(batch_size=100, epochs=1, verbose=0, initialize=False)
+    with tempfile.TemporaryDirectory() as logdir:
+        tf.profiler.experimental.start(logdir)
+        model.fit((x_labeled, y_labeled), x_unlabeled[: steps * 100], **fit)
+        tf.profiler.experimental.stop()
+        (path,) = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
+        space = xplane_pb2.XSpace()
+        with open(path, "rb") as f:
+            space.ParseFromString(f.read())
+    times = collections.Counter()
+    for plane in space.planes:
+        names = plane.event_metadata
+        for line in plane.lines:
+            if not line.name.startswith("tf_Compute"):
+                continue
+            for event in line.events:
+                name = names[event.metadata_id].name  # "op_name:OpType" for ops
+                if ":" in name and "::" not in name:  # not the executor's own events
+                    times[name.rsplit(":", 1)[1]] += event.duration_ps / 1e6 / steps
+    return times
+
+
+def seconds_per_direct_step(model, x_labeled, y_labeled, x_unlabeled, steps):
+    """Seconds per call of the compiled `train_step` on one fixed batch: the step
+    without `fit`'s input pipeline and loop."""
+    common.seconds_per_step(model, x_labeled, y_labeled, x_unlabeled, steps=5)  # built
+    batch = ((x_labeled[:100], y_labeled[:100]), x_unlabeled[:100])
+    data = tf.nest.map_structure(tf.constant, batch)
+    step = tf.function(model.train_step)
+    step(data)
+    start = time.perf_counter()
+    for _ in range(steps):
+        logs = step(data)
+    float(logs["d_loss"])
+    return (time.perf_counter() - start) / steps
 
 
 def time_steps(policy, steps, seed, x_l, y_l, x_u, **model_options):
@@ -65,12 +162,14 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default as the example)")
+    parser.add_argument("--profile", action="store_true", help="also print the op time per op type")
     args = parser.parse_args(argv)
     (x, y), _ = keras_sslgan.datasets.mnist.load_data(args.data_dir)
     (x_l, y_l), x_u = keras_sslgan.split_labeled(x, y, 100, seed=args.seed)
 
     ceiling = matmul_ceiling()
     flops = step_flops()
+    alone = matmuls_alone(step_matmuls())
     print(
         f"{os.cpu_count()} cores; TF {tf.__version__}, Keras {keras.__version__}; "
         f"{args.steps} timed steps, seed {args.seed}"
@@ -81,6 +180,16 @@ def main(argv=None):
     )
     print("| variant | ms/step | images/s (300 per step) | GFLOP/s | of ceiling |")
     print("|---|---:|---:|---:|---:|")
+    print(
+        f"| the step's matmuls alone (not a training step) | {flops / alone / 1e6:.1f} | "
+        f"{300 * alone * 1e9 / flops:,.0f} | {alone:.1f} | {alone / ceiling:.0%} |"
+    )
+    direct = seconds_per_direct_step(common.mnist_model(args.seed), x_l, y_l, x_u, args.steps)
+    rate = flops / direct / 1e9
+    print(
+        f"| `train_step` alone, compiled, on one fixed batch (no `fit`) | {direct * 1e3:.1f} | "
+        f"{300 / direct:,.0f} | {rate:.1f} | {rate / ceiling:.0%} |"
+    )
     for name, policy, options in (
         ("tf.function, float32", "float32", {}),
         ("XLA, float32", "float32", {"jit_compile": True}),
@@ -94,6 +203,15 @@ def main(argv=None):
             f"| {name} | {seconds * 1e3:.1f} | {300 / seconds:,.0f} | {rate:.1f} | "
             f"{rate / ceiling:.0%} |"
         )
+
+    if args.profile:
+        times = op_times(common.mnist_model(args.seed), x_l, y_l, x_u)
+        total = sum(times.values())
+        print(f"\nop time of the float32 step, summed over threads: {total / 1e3:.1f} ms/step")
+        print("| op type | ms/step | share |")
+        print("|---|---:|---:|")
+        for op_type, micros in times.most_common(12):
+            print(f"| {op_type} | {micros / 1e3:.2f} | {micros / total:.1%} |")
 
 
 if __name__ == "__main__":

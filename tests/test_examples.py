@@ -310,12 +310,20 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
 def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, monkeypatch):
     speed = load_benchmark("mnist_step_speed", monkeypatch)
     # By hand: D 784*1000 + 1000*500 + 500*250 + 2*250*250 + 250*10 = 1,536,500 MACs per
-    # example, G 100*500 + 500*500 + 500*784 = 692,000; D step: D forward + backward on
-    # 300 (x3) and G forward on 100; G step: D forward on 200, D backward to the input
-    # on 100, G forward + backward on 100 (x3). FLOPs = 2 x MACs.
-    d_step = 3 * 1_536_500 * 300 + 692_000 * 100
-    g_step = 1_536_500 * 300 + 3 * 692_000 * 100
-    assert speed.step_flops(100) == 2 * (d_step + g_step) == 4_241_200_000
+    # example, of which 784,000 in its first layer and 2,500 in its logits layer; G
+    # 100*500 + 500*500 + 500*784 = 692,000, of which 50,000 in its first layer.
+    # D step on 300: forward, weight gradients, input gradients above the first layer;
+    # G forward on 100. G step: G forward on 100; D forward to the features on 200; D
+    # input gradients down to the pixels on 100; G weight gradients and input gradients
+    # above its first layer on 100. FLOPs = 2 x MACs.
+    d, d_first, d_features, g, g_first = 1_536_500, 784_000, 1_534_000, 692_000, 50_000
+    d_step = 300 * (3 * d - d_first) + 100 * g
+    g_step = 100 * g + 200 * d_features + 100 * d_features + 100 * (2 * g - g_first)
+    assert speed.step_flops(100) == 2 * (d_step + g_step) == 3_759_300_000
+    # No product of the first layer's 784 inputs with an upstream gradient in the D step:
+    # only the generator step takes the gradient down to the pixels, for 100 examples.
+    assert [s for s in speed.step_matmuls(100) if s[1:] == (1000, 784)] == [(100, 1000, 784)]
+    assert speed.matmuls_alone([(8, 16, 4)], repeats=3) > 0
     import common  # on the path once a benchmark is loaded
 
     model = common.mnist_model(0, noise=False, steps_per_execution=2)
@@ -325,3 +333,12 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     seconds = common.seconds_per_step(model, x_l, y_l, x_u, steps=4)
     # Warm-up: 20 steps asked, 10 given by the 1,000 unlabeled images; then 4 timed.
     assert seconds > 0 and int(model.d_optimizer.iterations) == 10 + 4
+    bare = common.mnist_model(0, noise=False)
+    direct = speed.seconds_per_direct_step(bare, x_l, y_l, x_u, steps=3)
+    # Built by `fit` (10 warm-up + 5 steps), 1 call to compile the bare step, 3 timed.
+    assert direct > 0 and int(bare.d_optimizer.iterations) == 10 + 5 + 1 + 3
+    # The profile sees the matrix products in both models, the noise draws only in one.
+    quiet = speed.op_times(model, x_l, y_l, x_u, steps=2)
+    noisy = speed.op_times(common.mnist_model(0), x_l, y_l, x_u, steps=2)
+    assert any("MatMul" in op for op in quiet) and any("MatMul" in op for op in noisy)
+    assert "StatelessRandomNormalV2" not in quiet and noisy["StatelessRandomNormalV2"] > 0
