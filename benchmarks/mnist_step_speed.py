@@ -81,11 +81,11 @@ def step_flops(batch=100):
     return sum(2 * m * k * n for m, k, n in step_matmuls(batch))
 
 
-def matmuls_alone(shapes, repeats=200):
+def matmuls_alone(shapes, repeats=200, warmup=10):
     """GFLOP/s of the products `shapes` alone, all in one compiled call per repeat."""
     pairs = [(tf.random.normal((m, k)), tf.random.normal((k, n))) for m, k, n in shapes]
     products = tf.function(lambda: [tf.matmul(a, b) for a, b in pairs])
-    for _ in range(10):
+    for _ in range(warmup):
         products()[-1].numpy()
     start = time.perf_counter()
     for _ in range(repeats):
@@ -95,14 +95,8 @@ def matmuls_alone(shapes, repeats=200):
 
 
 def matmul_ceiling(n=4096, repeats=10):
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
-    product = tf.function(lambda: tf.matmul(a, b))
-    product().numpy()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        product().numpy()
-    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+    """GFLOP/s of one large square fp32 product: the machine's matmul ceiling."""
+    return matmuls_alone([(n, n, n)], repeats, warmup=1)
 
 
 def op_times(model, x_labeled, y_labeled, x_unlabeled, steps=50):

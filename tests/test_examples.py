@@ -324,6 +324,7 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     # only the generator step takes the gradient down to the pixels, for 100 examples.
     assert [s for s in speed.step_matmuls(100) if s[1:] == (1000, 784)] == [(100, 1000, 784)]
     assert speed.matmuls_alone([(8, 16, 4)], repeats=3) > 0
+    assert speed.matmul_ceiling(n=64, repeats=2) > 0
     import common  # on the path once a benchmark is loaded
 
     model = common.mnist_model(0, noise=False, steps_per_execution=2)
