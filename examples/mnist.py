@@ -176,6 +176,12 @@ def main(argv=None):
         help="std of the noise after each hidden layer of the discriminator",
     )
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument(
+        "--labeled-batch-size",
+        type=int,
+        default=None,
+        help="labeled examples per step (default: --batch-size)",
+    )
     parser.add_argument("--d-learning-rate", type=float, default=3e-3)
     parser.add_argument("--g-learning-rate", type=float, default=1e-3)
     parser.add_argument(
@@ -268,6 +274,7 @@ def main(argv=None):
         (x_labeled, y_labeled),
         x_unlabeled,
         batch_size=args.batch_size,
+        labeled_batch_size=args.labeled_batch_size,
         epochs=args.epochs,
         validation_data=validation,
         callbacks=callbacks,
@@ -294,6 +301,7 @@ def main(argv=None):
         "generator_loss": args.generator_loss,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
+        "labeled_batch_size": args.labeled_batch_size or args.batch_size,
         "unlabeled": len(x_unlabeled),
         "unlabeled_weight": args.unlabeled_weight,
         "entropy_weight": args.entropy_weight,

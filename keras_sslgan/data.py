@@ -209,7 +209,7 @@ def resumable_stream(labeled, unlabeled, batch_size, labeled_batch_size, seed, s
     optimizer's step counter before training starts, not the counter itself), so that
     after a restore the stream goes on where the saved run stopped.
     """
-    labeled_batch_size = labeled_batch_size or batch_size
+    labeled_batch_size = batch_size if labeled_batch_size is None else labeled_batch_size
     _check_batch_sizes(batch_size, labeled_batch_size)
     x_l, y_l, x_u = _check_arrays(labeled, unlabeled, batch_size)
     x_l, y_l, x_u = tf.constant(x_l), tf.constant(y_l), tf.constant(x_u)
@@ -253,7 +253,7 @@ def paired_dataset(
         A `tf.data.Dataset` of `((x_labeled, y_labeled), x_unlabeled)` batches; one pass
         over it is one pass over the unlabeled data.
     """
-    labeled_batch_size = labeled_batch_size or batch_size
+    labeled_batch_size = batch_size if labeled_batch_size is None else labeled_batch_size
     _check_batch_sizes(batch_size, labeled_batch_size)
 
     if isinstance(labeled, tf.data.Dataset):

@@ -100,6 +100,20 @@ def test_paired_dataset_cycles_labeled_over_one_unlabeled_pass():
             assert label == y_l[int(row[0]) // 2]
 
 
+@pytest.mark.parametrize(
+    "sizes, match",
+    [
+        ({"batch_size": 0}, "batch_size=0"),
+        ({"batch_size": 4, "labeled_batch_size": 0}, "labeled_batch_size=0"),
+        ({"batch_size": 4, "labeled_batch_size": 2.5}, "labeled_batch_size=2.5"),
+    ],
+)
+def test_paired_dataset_rejects_bad_batch_sizes(sizes, match):
+    x_l, y_l = np.zeros((3, 2), "float32"), np.array([0, 1, 0])
+    with pytest.raises(ValueError, match=match):
+        paired_dataset((x_l, y_l), np.zeros((20, 2), "float32"), **sizes)
+
+
 def test_paired_dataset_accepts_datasets():
     x_l = tf.data.Dataset.from_tensor_slices((np.zeros((4, 3), "float32"), [0, 1, 0, 1])).batch(2)
     x_u = tf.data.Dataset.from_tensor_slices((np.ones((6, 3), "float32"), np.zeros(6))).batch(3)

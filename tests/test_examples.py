@@ -124,9 +124,10 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     summary = mnist.main(
         argv
         + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16", "--decay-fraction", "1"]
-        + ["--entropy-weight", "0.3", "--hidden-noise", "0.4"]
+        + ["--entropy-weight", "0.3", "--hidden-noise", "0.4", "--labeled-batch-size", "7"]
     )
     assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
+    assert (summary["batch_size"], summary["labeled_batch_size"]) == (100, 7)
     assert (summary["steps_per_execution"], summary["decay_fraction"]) == (3, 1.0)
     noise = (summary["input_noise"], summary["hidden_noise"])
     assert summary["entropy_weight"] == 0.3 and noise == (0.3, 0.4)
@@ -142,6 +143,8 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
         mnist.main(argv + ["--validation", "100", "--test-every-epoch"])
     with pytest.raises(ValueError, match="decay_fraction=0"):
         mnist.main(argv + ["--decay-fraction", "0"])
+    with pytest.raises(ValueError, match="labeled_batch_size=0"):
+        mnist.main(argv + ["--labeled-batch-size", "0"])
 
 
 def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
