@@ -210,7 +210,8 @@ class SSLGAN(keras.Model):
         """Functional `keras.Model`: real data -> K class probabilities.
 
         It shares the discriminator's weights (and applies `preprocessing`); the fake
-        logit of a K+1 head is left out: the output is `p(y | x, real)`.
+        logit of a K+1 head is left out: the output is `p(y | x, real)`. Each access
+        builds a new model (a new trace on its first `predict`): keep the one you use.
         """
         inputs = keras.Input(shape=self._data_shape(), name="images")
         x = self._preprocess(inputs)
