@@ -4,11 +4,12 @@ Reads a folder of images with `cats/` and `dogs/` sub-folders (with `train/` and
 `test/` inside it if the data has a test split; otherwise `--test-fraction` of the
 images is held out), or the `cats_vs_dogs` set of TensorFlow Datasets when no folder is
 given (needs network access). Draws `--labels` balanced labeled images, uses all
-training images as unlabeled data, trains, and reports the test accuracy of the final
-epoch's EMA weights. With `--baseline` the unsupervised loss is off: the same
-discriminator, labels and epochs (the same number of discriminator updates), trained
-on the labeled batches alone. The discriminator flips and shifts its training inputs
-at random (`--no-augmentation` turns this off).
+training images (and the images under `--extra-unlabeled`, when given) as unlabeled
+data, trains, and reports the test accuracy of the final epoch's EMA weights. With
+`--baseline` the unsupervised loss is off: the same discriminator, labels and epochs
+(the same number of discriminator updates), trained on the labeled batches alone. The
+discriminator flips and shifts its training inputs at random (`--no-augmentation` turns
+this off).
 
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --epochs 20
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --baseline
@@ -43,6 +44,16 @@ def load_folder(path, size):
         )
     x, y = zip(*dataset.as_numpy_iterator())
     return np.round(np.stack(x)).astype("uint8"), np.asarray(y, "int32")
+
+
+def load_unlabeled_folder(path, size):
+    """uint8 images, resized to `size`, of every image file under `path` (sub-folders too)."""
+    if not os.path.isdir(path):
+        raise ValueError(f"`--extra-unlabeled` must be a folder. Received: {path!r}")
+    dataset = keras.utils.image_dataset_from_directory(
+        path, labels=None, image_size=(size, size), batch_size=None, shuffle=False, verbose=False
+    )
+    return np.round(np.stack(list(dataset.as_numpy_iterator()))).astype("uint8")
 
 
 def load_tfds(size):
@@ -126,6 +137,12 @@ def main(argv=None):
         help="folder with cats/ and dogs/ (or train/ and test/ holding them); "
         "default: tfds cats_vs_dogs (downloads)",
     )
+    parser.add_argument(
+        "--extra-unlabeled",
+        default=None,
+        help="folder of more unlabeled images (any layout; their folders are not labels), "
+        "added to the training images that serve as unlabeled data",
+    )
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--labels", type=int, default=100, help="labeled images, balanced")
     parser.add_argument("--epochs", type=int, default=20)
@@ -193,6 +210,10 @@ def main(argv=None):
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
         x_train, y_train, args.labels, seed=args.seed
     )
+    num_extra = 0
+    if args.extra_unlabeled:
+        extra = load_unlabeled_folder(args.extra_unlabeled, args.image_size)
+        x_unlabeled, num_extra = np.concatenate([x_unlabeled, extra]), len(extra)
     batch_size = min(args.batch_size, len(x_unlabeled))
     steps = args.epochs * (len(x_unlabeled) // batch_size)
     model = build_model(args, steps)
@@ -256,6 +277,7 @@ def main(argv=None):
         "learning_rate": args.learning_rate,
         "epochs": args.epochs,
         "train_images": len(x_unlabeled),
+        "extra_unlabeled_images": num_extra,
         "test_images": len(x_test),
         "test_accuracy": float(test_accuracy),
         "val_accuracy": [float(v) for v in history.history["val_accuracy"]],

@@ -174,15 +174,22 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
         "--verbose",
         "0",
     ]
+    # More unlabeled images, of any size, in nested folders that are not classes.
+    extra = tmp_path / "extra"
+    rng = np.random.default_rng(0)
+    for i, folder in enumerate(["a", "a/b", "c", "c", "c"]):
+        os.makedirs(extra / folder, exist_ok=True)
+        keras.utils.save_img(extra / folder / f"{i}.png", rng.uniform(0, 255, (20 + i, 40, 3)))
     summary = cats_dogs.main(
         args
         + ["--generator-loss", "non_saturating", "--unlabeled-weight", "0.5"]
-        + ["--entropy-weight", "0.2"]
+        + ["--entropy-weight", "0.2", "--extra-unlabeled", str(extra)]
     )
     assert summary["method"] == "SSL-GAN" and len(summary["val_accuracy"]) == 2
     assert (summary["generator_loss"], summary["unlabeled_weight"]) == ("non_saturating", 0.5)
     assert summary["entropy_weight"] == 0.2
-    assert summary["train_images"] == 54 and summary["test_images"] == 500
+    assert summary["train_images"] == 54 + 5 and summary["extra_unlabeled_images"] == 5
+    assert summary["test_images"] == 500
     for name in ("generated.png", "accuracy.png"):
         assert os.path.getsize(tmp_path / name) > 1_000
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
@@ -193,6 +200,9 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     assert baseline["method"] == "supervised only" and baseline["unlabeled_weight"] == 0.0
     assert baseline["entropy_weight"] == 0.0
     assert baseline["generator_loss"] == "feature_matching"
+    assert baseline["train_images"] == 54 and baseline["extra_unlabeled_images"] == 0
+    with pytest.raises(ValueError, match="--extra-unlabeled"):
+        cats_dogs.main(args + ["--extra-unlabeled", str(tmp_path / "missing")])
 
 
 def run_table_twice(table, marker, args, tmp_path):
