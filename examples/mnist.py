@@ -16,6 +16,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 import keras_sslgan
 
@@ -26,13 +27,6 @@ def sample_grid(images, rows=10):
     cols = n // rows
     grid = images[: rows * cols].reshape(rows, cols, h, w, c)
     return grid.transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
-
-
-def confusion_matrix(labels, probabilities):
-    """`(K, K)` counts: row i, column j = examples of class i predicted as class j."""
-    num_classes = probabilities.shape[-1]
-    pairs = np.asarray(labels) * num_classes + np.argmax(probabilities, axis=-1)
-    return np.bincount(pairs, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -294,7 +288,9 @@ def main(argv=None):
         epoch_logs = [dict(zip(history.history, v)) for v in zip(*history.history.values())]
     per_epoch = [e["val_accuracy"] for e in epoch_logs] if validation else None
     epoch_seconds = [e["epoch_seconds"] for e in epoch_logs]
-    confusion = confusion_matrix(y_test, model.predict(x_test, batch_size=1000, verbose=0))
+    predicted = np.argmax(model.predict(x_test, batch_size=1000, verbose=0), axis=-1)
+    # Row i, column j: test images of digit i classified as j.
+    confusion = tf.math.confusion_matrix(y_test, predicted, num_classes=10).numpy()
     test_accuracy = np.trace(confusion) / len(y_test)
     print(f"test accuracy (final epoch, EMA weights): {test_accuracy:.4f}")
     true, predicted = np.unravel_index(
