@@ -305,3 +305,30 @@ def test_fit_refuses_bad_arrays_naming_them(mnist_small):
     with pytest.raises(ValueError, match="one-hot"):
         model.fit((x_l, np.eye(10)[y_l]), x_u[:200], epochs=1, verbose=0)
     assert int(model.d_optimizer.iterations) == 0
+
+
+def test_a_0_2_0_file_loads_and_trains_on_as_it_did():
+    """A `.keras` file of keras_sslgan 0.2.0 (tests/fixtures/make_sslgan_0_2_0.py)."""
+    import os
+    import sys
+
+    fixtures = os.path.join(os.path.dirname(__file__), "fixtures")
+    sys.path.insert(0, fixtures)
+    try:
+        from make_sslgan_0_2_0 import data, fit_more
+    finally:
+        sys.path.remove(fixtures)
+    expected = np.load(os.path.join(fixtures, "sslgan_0_2_0_expected.npz"))
+    x, y = data()
+    tf.config.experimental.enable_op_determinism()
+    model = keras.saving.load_model(os.path.join(fixtures, "sslgan_0_2_0.keras"))
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), expected["probabilities"], rtol=0, atol=1e-6
+    )
+    fit_more(model, x, y)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0),
+        expected["probabilities_after_one_more_epoch"],
+        rtol=0,
+        atol=1e-6,
+    )
