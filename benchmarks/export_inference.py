@@ -40,13 +40,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(args.seed)
 
-    model = keras_sslgan.SSLGAN(
-        keras_sslgan.networks.mnist_generator(),
-        keras_sslgan.networks.mnist_discriminator(seed=args.seed),
-        num_classes=10,
-        preprocessing=keras.layers.Rescaling(1 / 255.0),
-        seed=args.seed,
-    )
+    model = keras_sslgan.recipes.salimans_mnist(seed=args.seed)
     rng = np.random.default_rng(args.seed)
     init = rng.uniform(0, 1, (500, 28, 28, 1)).astype("float32")
     keras_sslgan.networks.initialize_from_data(model.discriminator, init)

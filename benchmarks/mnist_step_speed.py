@@ -157,6 +157,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default as the example)")
     parser.add_argument("--profile", action="store_true", help="also print the op time per op type")
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=None,
+        help="time only these fit variants, by their names in the table (default: all), "
+        "e.g. --variants 'tf.function, float32' for the step training runs",
+    )
     args = parser.parse_args(argv)
     (x, y), _ = keras_sslgan.datasets.mnist.load_data(args.data_dir)
     (x_l, y_l), x_u = keras_sslgan.split_labeled(x, y, 100, seed=args.seed)
@@ -191,6 +198,8 @@ def main(argv=None):
         ("tf.function, float32, 20 steps per call", "float32", {"steps_per_execution": 20}),
         ("tf.function, float32, without the Gaussian noise", "float32", {"noise": False}),
     ):
+        if args.variants and name not in args.variants:
+            continue
         seconds = time_steps(policy, args.steps, args.seed, x_l, y_l, x_u, **options)
         rate = flops / seconds / 1e9
         print(

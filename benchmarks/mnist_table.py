@@ -1,14 +1,15 @@
 """The semi-supervised MNIST table: labels x seeds, beside the published results.
 
-Runs `examples/mnist.py` for every (labels, seed) pair not yet in the results file,
-appending one JSON line per finished run (final-epoch EMA test accuracy, seconds per
-epoch, epochs, head, generator loss, package version, date). An interrupted table
-resumes: a run with the same settings (labels, seed, epochs, head, generator loss,
-unlabeled count, batch, EMA momentum) and package version is not redone, and a run
-stopped part way goes on from its last finished epoch (its training state is backed up
-after every epoch under --output-dir). Then rewrites the table between the markers
-`<!-- mnist-table -->` and `<!-- /mnist-table -->` of BENCHMARKS.md: every setting and
-epoch budget in the results file (mean ± std, n), beside the published results.
+Calls `run` of `examples/mnist.py` for every (labels, seed) pair not yet in the results
+file, appending one JSON line per finished run (its method and settings, final-epoch EMA
+test accuracy, seconds per epoch, package version, date). A run is keyed by its method,
+every setting of the example that defines it, and the package version: an interrupted
+table resumes without redoing a finished run, and a run stopped part way goes on from
+its last finished epoch (its training state is backed up after every epoch under
+--output-dir). Then rewrites the table between the markers `<!-- mnist-table -->` and
+`<!-- /mnist-table -->` of BENCHMARKS.md: every method, setting and epoch budget in the
+results file (mean ± std, n), beside the published results. Records written before runs
+recorded their settings are read too (`settings_of`).
 
     python benchmarks/mnist_table.py --data-dir ../shared/data/mnist \
         --labels 20 50 100 200 --seeds 0 1 2 --epochs 20
@@ -16,6 +17,8 @@ epoch budget in the results file (mean ± std, n), beside the published results.
 
 import argparse
 import datetime
+import hashlib
+import json
 import os
 
 import numpy as np
@@ -45,74 +48,93 @@ PUBLISHED = {
 }
 
 
-def key(run):
+# What a run's key leaves out besides where it runs: how fast it computes (steps per
+# compiled call), and the per-epoch test evaluation every table run makes.
+NOT_IN_KEY = ("steps_per_execution", "test_every_epoch")
+# Settings of runs recorded before runs recorded their settings, where the example's
+# default of the time differs from today's.
+LEGACY_DEFAULTS = {"batch_size": 100, "ema_momentum": 0.999}
+
+
+def settings_of(run, defaults):
+    """The settings that define `run` (a recorded summary), method included.
+
+    Runs record them (`settings`); older records have them as top-level fields, with
+    `LEGACY_DEFAULTS` where a field was missing, the labeled batch as resolved (equal to
+    the batch when not set) and the supervised baseline recorded as `unlabeled_weight` 0.
+    """
+    if "settings" in run:
+        settings = dict(run["settings"])
+    else:
+        settings = {**defaults, **LEGACY_DEFAULTS}
+        settings.update({k: v for k, v in run.items() if k in defaults})
+        if settings["labeled_batch_size"] == settings["batch_size"]:  # recorded as resolved
+            settings["labeled_batch_size"] = None
+        if run.get("unlabeled_weight") == 0:  # the baseline, before it was a method of its own
+            settings.update(method="supervised", unlabeled_weight=defaults["unlabeled_weight"])
+        else:
+            settings["method"] = "fm_gan"
+    return {k: v for k, v in settings.items() if k not in NOT_IN_KEY}
+
+
+def key(run, defaults):
+    return json.dumps({**settings_of(run, defaults), "version": run["version"]}, sort_keys=True)
+
+
+def describe(run, defaults):
+    """`keras_sslgan 0.3.0, fm_gan --batch-size 25, 20 epochs`: the version, the method
+    and every setting (but labels, seed and epochs) that differs from the example's
+    defaults, as its command-line option."""
+    settings = settings_of(run, defaults)
+    flags = [
+        f"--{name.replace('_', '-')} {value}"
+        for name, value in sorted(settings.items())
+        if name not in ("method", "labels", "seed", "epochs") and value != defaults.get(name)
+    ]
     return (
-        run["labels"],
-        run["seed"],
-        run["epochs"],
-        run["head"],
-        run["generator_loss"],
-        run.get("unlabeled"),
-        run.get("batch_size", 100),  # runs before the field existed used 100
-        run.get("ema_momentum", 0.999),  # and the EMA momentum 0.999
-        run["version"],
+        f"keras_sslgan {run['version']}, {' '.join([settings['method'], *flags])}, "
+        f"{settings['epochs']} epochs"
     )
 
 
-def table(results, labels):
+def table(results, labels, defaults):
     """Markdown rows: ours (mean ± std over seeds, n) per setting and epoch budget, and
     the published ones."""
     header = "| method | " + " | ".join(str(n) for n in labels) + " |"
     lines = [header, "|---|" + "---:|" * len(labels)]
-
-    def group(run):
-        return (
-            run["version"],
-            run["head"],
-            run["generator_loss"],
-            run.get("batch_size", 100),
-            run.get("ema_momentum", 0.999),
-            run["epochs"],
-        )
-
-    for version, head, loss, batch, ema, epochs in sorted({group(r) for r in results}):
+    for row in sorted({describe(r, defaults) for r in results}):
         cells = []
         for n in labels:
+            # In percent before the mean: accuracies are multiples of 1e-4.
             accs = [
                 100 * r["test_accuracy"]
                 for r in results
-                if r["labels"] == n and group(r) == (version, head, loss, batch, ema, epochs)
+                if r["labels"] == n and describe(r, defaults) == row
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
             )
-        lines.append(
-            f"| keras_sslgan {version}, {head}, {loss}, batch {batch}, EMA {ema:g}, "
-            f"{epochs} epochs | " + " | ".join(cells) + " |"
-        )
-    for name, row in PUBLISHED.items():
-        lines.append(f"| {name} | " + " | ".join(row.get(n, "") for n in labels) + " |")
-    lines += ["", time_to_accuracy(results)]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    for name, published in PUBLISHED.items():
+        lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
+    lines += ["", time_to_accuracy(results, defaults)]
     return "\n".join(lines)
 
 
-def time_to_accuracy(results, targets=(0.98, 0.99)):
+def time_to_accuracy(results, defaults, targets=(0.98, 0.99)):
     """Markdown: training seconds until the EMA test accuracy first reaches each target.
 
     From the per-epoch test accuracies (`--test-every-epoch`), which are reported here
     and never used to pick a result: the table above is the final epoch's.
     """
     lines = [
-        "| labels | seed | version | head | batch | EMA | epochs | "
+        "| labels | seed | run | "
         + " | ".join(f"seconds (epoch) to {100 * t:g}%" for t in targets)
         + " |",
-        "|---:|---:|---|---|---:|---:|---:|" + "---:|" * len(targets),
+        "|---:|---:|---|" + "---:|" * len(targets),
     ]
     runs = [r for r in results if r.get("test_accuracy_per_epoch")]
-    for r in sorted(
-        runs,
-        key=lambda r: (r["labels"], r["epochs"], r.get("batch_size", 100), r["head"], r["seed"]),
-    ):
+    for r in sorted(runs, key=lambda r: (r["labels"], describe(r, defaults), r["seed"])):
         cells = []
         for target in targets:
             hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
@@ -122,18 +144,23 @@ def time_to_accuracy(results, targets=(0.98, 0.99)):
                 else f"not in {r['epochs']} epochs"
             )
         lines.append(
-            f"| {r['labels']} | {r['seed']} | {r['version']} | {r['head']} | "
-            f"{r.get('batch_size', 100)} | "
-            f"{r.get('ema_momentum', 0.999):g} | {r['epochs']} | " + " | ".join(cells) + " |"
+            f"| {r['labels']} | {r['seed']} | {describe(r, defaults)} | " + " | ".join(cells) + " |"
         )
     if len(lines) == 2:
         return "(no run recorded per-epoch test accuracy)"
     return "\n".join(lines)
 
 
+def example_defaults(mnist):
+    """The settings of `examples/mnist.py` at their defaults (its run-only ones left out)."""
+    settings = vars(mnist.build_parser().parse_args([]))
+    return {k: v for k, v in settings.items() if k not in mnist.RUN_ONLY_ARGUMENTS}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--method", default="fm_gan", help="examples/mnist.py --method")
     parser.add_argument("--labels", type=int, nargs="+", default=[20, 50, 100, 200])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=20)
@@ -148,67 +175,53 @@ def main(argv=None):
         help="training steps per compiled call (speed only; not part of a run's key)",
     )
     parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
+    parser.add_argument(
+        "--table-only", action="store_true", help="rewrite the table from the results file"
+    )
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--output-dir", default="outputs/mnist_table")
     args = parser.parse_args(argv)
 
     mnist = load_example("mnist")
-    done = {key(r) for r in read_results(args.results)}
-    for labels in args.labels:
+    defaults = example_defaults(mnist)
+    done = {key(r, defaults) for r in read_results(args.results)}
+    for labels in args.labels if not args.table_only else []:
         for seed in args.seeds:
-            run = {
-                "labels": labels,
-                "seed": seed,
-                "epochs": args.epochs,
-                "head": args.head,
-                "generator_loss": args.generator_loss,
-                "unlabeled": args.unlabeled,
-                "batch_size": args.batch_size,
-                "ema_momentum": args.ema_momentum,
-                "version": keras_sslgan.__version__,
-            }
-            if key(run) in done:
+            settings = dict(
+                method=args.method,
+                labels=labels,
+                seed=seed,
+                epochs=args.epochs,
+                head=args.head,
+                generator_loss=args.generator_loss,
+                batch_size=args.batch_size,
+                ema_momentum=args.ema_momentum,
+                unlabeled=args.unlabeled,
+                steps_per_execution=args.steps_per_execution,
+                test_every_epoch=True,
+            )
+            planned = {"settings": {**defaults, **settings}, "version": keras_sslgan.__version__}
+            run_key = key(planned, defaults)
+            if run_key in done:
                 continue
             # One folder per run key: a backup is only ever resumed by the same run.
-            run_dir = os.path.join(args.output_dir, "_".join(str(v) for v in key(run)))
-            argv_run = [
-                "--labels",
-                str(labels),
-                "--seed",
-                str(seed),
-                "--epochs",
-                str(args.epochs),
-                "--head",
-                args.head,
-                "--generator-loss",
-                args.generator_loss,
-                "--batch-size",
-                str(args.batch_size),
-                "--ema-momentum",
-                str(args.ema_momentum),
-                "--steps-per-execution",
-                str(args.steps_per_execution),
-                "--verbose",
-                "2",
-                "--test-every-epoch",
-                "--output-dir",
-                run_dir,
-                "--backup-dir",
-                os.path.join(run_dir, "backup"),
-            ]
-            if args.data_dir:
-                argv_run += ["--data-dir", args.data_dir]
-            if args.unlabeled:
-                argv_run += ["--unlabeled", str(args.unlabeled)]
-            summary = mnist.main(argv_run)
+            digest = hashlib.sha1(run_key.encode()).hexdigest()[:10]
+            run_dir = os.path.join(args.output_dir, f"{args.method}_{labels}_{seed}_{digest}")
+            summary = mnist.run(
+                **settings,
+                data_dir=args.data_dir,
+                output_dir=run_dir,
+                backup_dir=os.path.join(run_dir, "backup"),
+                verbose=2,
+            )
             summary["unlabeled"] = args.unlabeled
             summary["date"] = datetime.date.today().isoformat()
             append_result(args.results, summary)
     results = read_results(args.results)
     # Every published column, and any other label count that has runs.
     columns = {n for row in PUBLISHED.values() for n in row} | {r["labels"] for r in results}
-    markdown = table(results, sorted(columns))
+    markdown = table(results, sorted(columns), defaults)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
 

@@ -3,7 +3,9 @@
 Draws a balanced labeled set (10 per class for --labels 100), trains the SSL-GAN of
 Salimans et al. 2016 on it plus all 60,000 training images as unlabeled data, and prints
 the test accuracy of the final epoch's EMA weights (no model selection on test data).
-Writes a grid of generated digits and a JSON summary to --output-dir.
+Writes a grid of generated digits and a JSON summary to --output-dir. `--method
+supervised` trains the same discriminator network on the labels alone, for comparison.
+Benchmarks call `run(**settings)` with the options as keyword arguments.
 
     python examples/mnist.py --data-dir path/to/mnist --labels 100 --epochs 20
 """
@@ -92,53 +94,41 @@ def check_backup_settings(args, backup_dir):
 
 
 def build_model(args, x_unlabeled):
-    model = keras_sslgan.SSLGAN(
-        generator=keras_sslgan.networks.mnist_generator(),
-        discriminator=keras_sslgan.networks.mnist_discriminator(
-            head=args.head,
-            input_noise=args.input_noise,
-            hidden_noise=args.hidden_noise,
-            seed=args.seed,
-        ),
-        num_classes=10,
+    """The Salimans et al. 2016 MNIST recipe with the run's settings."""
+    return keras_sslgan.recipes.salimans_mnist(
+        args.method,
+        steps=args.epochs * (len(x_unlabeled) // args.batch_size),
         head=args.head,
         generator_loss=args.generator_loss,
-        preprocessing=keras.layers.Rescaling(1 / 255.0),
-        seed=args.seed,
-    )
-    steps = args.epochs * (len(x_unlabeled) // args.batch_size)
-    model.compile(
-        # Discriminator: Adam(beta_1=0.5) as in Salimans et al.; generator: Adam(beta_1=0)
-        # at a third of the rate, and beta_2=0.9999 for both, as in Dai et al.'s MNIST code.
-        d_optimizer=keras.optimizers.Adam(
-            keras_sslgan.HoldThenLinearDecay(args.d_learning_rate, steps, args.decay_fraction),
-            beta_1=0.5,
-            beta_2=0.9999,
-            epsilon=args.adam_epsilon,
-            use_ema=True,
-            ema_momentum=args.ema_momentum,
-        ),
-        g_optimizer=keras.optimizers.Adam(
-            keras_sslgan.HoldThenLinearDecay(args.g_learning_rate, steps, args.decay_fraction),
-            beta_1=0.0,
-            beta_2=0.9999,
-            epsilon=args.adam_epsilon,
-        ),
+        input_noise=args.input_noise,
+        hidden_noise=args.hidden_noise,
+        d_learning_rate=args.d_learning_rate,
+        g_learning_rate=args.g_learning_rate,
+        decay_fraction=args.decay_fraction,
+        ema_momentum=args.ema_momentum,
+        adam_epsilon=args.adam_epsilon,
         unlabeled_weight=args.unlabeled_weight,
         entropy_weight=args.entropy_weight,
+        seed=args.seed,
         jit_compile=args.jit_compile,
         steps_per_execution=args.steps_per_execution,
     )
-    return model
 
 
-def main(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data-dir",
         default=None,
         help="directory with the MNIST IDX .gz files "
         "(default: $KERAS_SSLGAN_DATA/mnist, downloading if absent)",
+    )
+    parser.add_argument(
+        "--method",
+        default="fm_gan",
+        choices=keras_sslgan.recipes.MNIST_METHODS,
+        help="fm_gan: the SSL-GAN of Salimans et al.; supervised: the same discriminator "
+        "network on the labels alone",
     )
     parser.add_argument("--labels", type=int, default=100, help="labeled examples, balanced")
     parser.add_argument("--epochs", type=int, default=20)
@@ -158,7 +148,7 @@ def main(argv=None):
         "--unlabeled-weight",
         type=float,
         default=1.0,
-        help="weight of the unsupervised loss; 0 trains on the labels alone",
+        help="weight of the unsupervised loss (fm_gan)",
     )
     parser.add_argument(
         "--entropy-weight",
@@ -229,7 +219,23 @@ def main(argv=None):
     )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(**settings):
+    """Trains and evaluates one run; returns its summary (also written to summary.json).
+
+    `settings` are the command-line options as keyword arguments, e.g.
+    `run(method="supervised", labels=20, seed=1)`; the others take their defaults.
+    """
+    args = build_parser().parse_args([])
+    unknown = sorted(set(settings) - set(vars(args)))
+    if unknown:
+        raise TypeError(
+            f"Unknown settings {unknown}: run() takes the options of "
+            "`python examples/mnist.py --help`, with underscores."
+        )
+    vars(args).update(settings)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
 
     keras.utils.set_random_seed(args.seed)
@@ -255,7 +261,7 @@ def main(argv=None):
     timer = EpochTimer()
     callbacks, validation = [timer], None
     if args.test_every_epoch or args.validation:
-        callbacks.append(keras_sslgan.SwapDiscriminatorEMAWeights())
+        callbacks.append(keras_sslgan.SwapClassifierEMAWeights())
         validation = (x_val, y_val) if args.validation else (x_test, y_test)
     if args.backup_dir:
         state_dir = os.path.join(args.backup_dir, "state")
@@ -299,10 +305,16 @@ def main(argv=None):
     print(f"most frequent test error: {confusion[true, predicted]} {true}s called {predicted}")
 
     os.makedirs(args.output_dir, exist_ok=True)
-    images = keras.ops.convert_to_numpy(model.generator(model.sample_latent(100)))
-    grid_path = os.path.join(args.output_dir, "generated.png")
-    keras.utils.save_img(grid_path, sample_grid(images), scale=True)
+    written = "summary.json"
+    if hasattr(model, "generator"):
+        images = keras.ops.convert_to_numpy(model.generator(model.sample_latent(100)))
+        grid_path = os.path.join(args.output_dir, "generated.png")
+        keras.utils.save_img(grid_path, sample_grid(images), scale=True)
+        written = f"{grid_path} and summary.json"
     summary = {
+        "method": args.method,
+        # Every setting that defines the run (what a benchmark keys it by).
+        "settings": {k: v for k, v in sorted(vars(args).items()) if k not in RUN_ONLY_ARGUMENTS},
         "labels": args.labels,
         "seed": args.seed,
         "head": args.head,
@@ -341,8 +353,12 @@ def main(argv=None):
     }
     with open(os.path.join(args.output_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
-    print(f"wrote {grid_path} and summary.json ({summary['seconds_per_epoch']:.1f} s/epoch)")
+    print(f"wrote {written} ({summary['seconds_per_epoch']:.1f} s/epoch)")
     return summary
+
+
+def main(argv=None):
+    return run(**vars(build_parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ import numpy as np
 import keras_sslgan
 
 
-def train(unlabeled_weight=1.0, labels_per_class=4, steps=3000, seed=0, batch_size=50):
-    """Trains on the circles; `unlabeled_weight=0` is the supervised-only baseline.
+def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50):
+    """Trains on the circles with `method`: `"fm_gan"` or `"supervised"` (the baseline).
 
-    Both runs use the same discriminator, labels, optimizer and number of steps; with
-    `unlabeled_weight=0` the unlabeled and generated data do not reach the classifier.
+    Both methods use the same discriminator network (from the same initial weights),
+    labels, optimizer and number of steps; the baseline never sees the unlabeled data.
 
     Returns:
         `(model, test_accuracy, data)` with `data` a dict of the point sets.
@@ -35,21 +35,21 @@ def train(unlabeled_weight=1.0, labels_per_class=4, steps=3000, seed=0, batch_si
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
         x, y, 2 * labels_per_class, seed=seed
     )
-    model = keras_sslgan.SSLGAN(
-        generator=keras_sslgan.networks.mlp_generator(
-            8, (2,), hidden_units=(128, 128), output_activation=None
-        ),
-        discriminator=keras_sslgan.networks.mlp_discriminator(
-            (2,), 2, hidden_units=(128, 128), input_noise=0.0, hidden_noise=0.3, seed=seed
-        ),
-        num_classes=2,
-        seed=seed,
+    generator = keras_sslgan.networks.mlp_generator(
+        8, (2,), hidden_units=(128, 128), output_activation=None
     )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-        unlabeled_weight=unlabeled_weight,
+    discriminator = keras_sslgan.networks.mlp_discriminator(
+        (2,), 2, hidden_units=(128, 128), input_noise=0.0, hidden_noise=0.3, seed=seed
     )
+    d_optimizer = keras.optimizers.Adam(3e-3, beta_1=0.5)
+    if method == "supervised":
+        model = keras_sslgan.SupervisedBaseline(discriminator, 2, seed=seed)
+        model.compile(c_optimizer=d_optimizer)
+    elif method == "fm_gan":
+        model = keras_sslgan.FeatureMatchingGAN(generator, discriminator, 2, seed=seed)
+        model.compile(d_optimizer=d_optimizer, g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5))
+    else:
+        raise ValueError(f"`method` must be 'fm_gan' or 'supervised'. Received: {method!r}")
     epochs = max(1, steps // (len(x_unlabeled) // batch_size))
     model.fit((x_labeled, y_labeled), x_unlabeled, batch_size=batch_size, epochs=epochs, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
@@ -74,8 +74,11 @@ def plot(results, path):
         ax.contour(xx, yy, p_outer, levels=[0.5], colors="k", linewidths=1.5)
         unlabeled = data["unlabeled"]
         ax.scatter(unlabeled[:, 0], unlabeled[:, 1], s=3, c="0.4", label="unlabeled")
-        generated = keras.ops.convert_to_numpy(model.generator(model.sample_latent(300)))
-        ax.scatter(generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label="generated")
+        if hasattr(model, "generator"):
+            generated = keras.ops.convert_to_numpy(model.generator(model.sample_latent(300)))
+            ax.scatter(
+                generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label="generated"
+            )
         x_labeled, y_labeled = data["labeled"]
         ax.scatter(
             x_labeled[:, 0],
@@ -107,8 +110,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     results, accuracies = [], {}
-    for name, weight in (("supervised only", 0.0), ("SSL-GAN", 1.0)):
-        model, accuracy, data = train(weight, args.labels_per_class, args.steps, args.seed)
+    for name, method in (("supervised only", "supervised"), ("SSL-GAN", "fm_gan")):
+        model, accuracy, data = train(method, args.labels_per_class, args.steps, args.seed)
         accuracies[name] = accuracy
         results.append((f"{name}: test accuracy {accuracy:.3f}", model, data))
         print(f"{name}: test accuracy {accuracy:.4f}")

@@ -3,27 +3,40 @@
 from keras_sslgan import (
     _environment,  # noqa: F401  (first: checks TensorFlow)
     datasets,
+    engine,
     losses,
     networks,
+    recipes,
 )
-from keras_sslgan.callbacks import StopOnNonFiniteLoss, SwapDiscriminatorEMAWeights
+from keras_sslgan.callbacks import (
+    StopOnNonFiniteLoss,
+    SwapClassifierEMAWeights,
+    SwapDiscriminatorEMAWeights,
+)
 from keras_sslgan.data import paired_dataset, split_labeled
+from keras_sslgan.engine import SemiSupervisedGAN
 from keras_sslgan.export import export_classifier, read_class_names
+from keras_sslgan.methods import SSLGAN, FeatureMatchingGAN, SupervisedBaseline
 from keras_sslgan.schedules import HoldThenLinearDecay
-from keras_sslgan.ssl_gan import SSLGAN
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
 
 __all__ = [
+    "FeatureMatchingGAN",
     "HoldThenLinearDecay",
     "SSLGAN",
+    "SemiSupervisedGAN",
     "StopOnNonFiniteLoss",
+    "SupervisedBaseline",
+    "SwapClassifierEMAWeights",
     "SwapDiscriminatorEMAWeights",
     "datasets",
+    "engine",
     "export_classifier",
     "losses",
     "networks",
     "paired_dataset",
     "read_class_names",
+    "recipes",
     "split_labeled",
 ]

@@ -15,8 +15,10 @@ def _export(args):
     import keras_sslgan
 
     model = keras.saving.load_model(args.model)
-    if not isinstance(model, keras_sslgan.SSLGAN):
-        raise SystemExit(f"error: {args.model} holds a {type(model).__name__}, not an SSLGAN.")
+    if not isinstance(model, keras_sslgan.engine.SemiSupervisedGAN):
+        raise SystemExit(
+            f"error: {args.model} holds a {type(model).__name__}, not a keras_sslgan model."
+        )
     names = keras_sslgan.export_classifier(
         model, args.output, format=args.format, class_names=args.class_names
     )
@@ -27,9 +29,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="keras-sslgan", description="keras_sslgan tools")
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser(
-        "export", help="write the classifier of a saved .keras SSLGAN as SavedModel or ONNX"
+        "export",
+        help="write the classifier of a saved .keras keras_sslgan model as SavedModel or ONNX",
     )
-    export.add_argument("model", help="path of a .keras file saved with SSLGAN.save")
+    export.add_argument(
+        "model", help="path of a .keras file saved with model.save (any keras_sslgan method)"
+    )
     export.add_argument("output", help="SavedModel directory, or .onnx file")
     export.add_argument(
         "--format",

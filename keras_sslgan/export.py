@@ -1,4 +1,4 @@
-"""Export of a trained SSLGAN's classifier for deployment: SavedModel and ONNX.
+"""Export of the classifier of any trained keras_sslgan model for deployment: SavedModel and ONNX.
 
 The exported graph takes images as the user has them (the training data's shape and
 scale, float32, any batch size), applies the model's `preprocessing`, and returns the K
@@ -28,10 +28,11 @@ def _class_names(model, class_names):
 
 
 def export_classifier(model, filepath, format="tf_saved_model", class_names=None, verbose=False):
-    """Writes the K-class classifier of a trained `SSLGAN` for deployment.
+    """Writes the K-class classifier of a trained keras_sslgan model for deployment.
 
     Args:
-        model: a built `keras_sslgan.SSLGAN`.
+        model: a keras_sslgan model (any method: FM-GAN, the supervised baseline, ...);
+            its classifying network (`model.classifying_network`) is exported.
         filepath: str. A directory for `"tf_saved_model"`, a `.onnx` file for `"onnx"`.
         format: `"tf_saved_model"` or `"onnx"`.
         class_names: list of K strings, or `None` for `"0" .. "K-1"`.
@@ -51,19 +52,20 @@ def export_classifier(model, filepath, format="tf_saved_model", class_names=None
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     ```
     """
-    from keras_sslgan.ssl_gan import SSLGAN
+    from keras_sslgan.engine import SemiSupervisedGAN
 
-    if not isinstance(model, SSLGAN):
+    if not isinstance(model, SemiSupervisedGAN):
         raise ValueError(
-            f"`model` must be a keras_sslgan.SSLGAN. Received: model={type(model).__name__}"
+            "`model` must be a keras_sslgan model (a keras_sslgan.engine.SemiSupervisedGAN). "
+            f"Received: model={type(model).__name__}"
         )
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
     names = _class_names(model, class_names)
-    policy = model.discriminator.dtype_policy.name
+    policy = model.classifying_network.dtype_policy.name
     if policy != "float32":
         raise ValueError(
-            f"The discriminator computes in dtype policy {policy!r}; the exported "
+            f"The {model.classifying_player} computes in dtype policy {policy!r}; the exported "
             "classifier would not reproduce it exactly. Rebuild the model under the "
             "'float32' policy, load the trained weights into it, and export that."
         )

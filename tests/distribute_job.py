@@ -57,6 +57,10 @@ def weights(model):
     return [np.asarray(v) for v in model.discriminator.weights + model.generator.weights]
 
 
+def draws(model, n):
+    return model.sample_labels(n), model.sample_noise(n, 3)
+
+
 def parity():
     (x_l, y_l), x_u = data()
     results = {}
@@ -77,6 +81,15 @@ def parity():
             verbose=0,
         )
         results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
+        # Labels and noise of the model's seed: 6 per replica, drawn in one replica step.
+        fresh = build(strategy)
+        replicas = strategy.num_replicas_in_sync
+        per_replica = 12 // replicas
+        labels, noise = strategy.run(tf.function(draws), args=(fresh, per_replica))
+        for draw, value in (("labels", labels), ("noise", noise)):
+            results[f"draw_{draw}_{name}"] = np.concatenate(
+                [np.asarray(v) for v in strategy.experimental_local_results(value)]
+            )
         for i, (b, a) in enumerate(zip(before, weights(model))):
             results[f"{name}_{i}"] = a
             results[f"before_{i}"] = b

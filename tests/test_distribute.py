@@ -30,6 +30,12 @@ def test_two_mirrored_replicas_make_the_step_of_one_device(tmp_path):
             np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
             moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
         assert moved > 1e-3  # the step changed the weights, so the comparison means something
+        # Two replicas drawing 6 labels and 6 noise rows each draw the 12 of one device.
+        for draw in ("labels", "noise"):
+            one, mirrored = r[f"draw_{draw}_one"], r[f"draw_{draw}_mirrored"]
+            assert len(one) == 12
+            np.testing.assert_array_equal(mirrored, one)
+        assert len(set(r["draw_labels_one"])) == 2  # both classes drawn
 
 
 def free_ports(n):

@@ -29,8 +29,8 @@ def load_benchmark(name, monkeypatch):
 def test_ssl_gan_beats_supervised_only_on_two_circles():
     """Same discriminator, same 8 labels, same steps: only the unlabeled data differs."""
     two_circles = load_example("two_circles")
-    _, supervised, _ = two_circles.train(unlabeled_weight=0.0, steps=3000, seed=0)
-    _, ssl_gan, _ = two_circles.train(unlabeled_weight=1.0, steps=3000, seed=0)
+    _, supervised, _ = two_circles.train("supervised", steps=3000, seed=0)
+    _, ssl_gan, _ = two_circles.train("fm_gan", steps=3000, seed=0)
     print(f"two circles, 4 labels per class: supervised {supervised:.4f}, SSL-GAN {ssl_gan:.4f}")
     assert ssl_gan >= 0.95
     assert ssl_gan - supervised >= 0.2
@@ -242,25 +242,23 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     accuracies = [100 * r["test_accuracy"] for r in runs]
     mean, std = np.mean(accuracies), np.std(accuracies)
     version = keras_sslgan.__version__
-    row = f"| keras_sslgan {version}, logsumexp, feature_matching, batch 100, EMA 0.99, 1 epochs |"
+    assert all(r["method"] == "fm_gan" and r["settings"]["unlabeled"] == 300 for r in runs)
+    row = f"| keras_sslgan {version}, fm_gan --ema-momentum 0.99 --unlabeled 300, 1 epochs |"
     # All published columns stay in the table, whichever labels this call ran.
     assert "| method | 20 | 50 | 100 | 200 |" in text
     assert f"{row} {mean:.2f} ± {std:.2f} (n=2) | not run | not run | not run |" in text
     assert "| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 | 97.79 ± 1.36 |" in text
     # each run backed up its training state (removed at its end) beside its epoch log
-    run_dir = tmp_path / "out" / f"20_1_1_logsumexp_feature_matching_300_100_0.99_{version}"
+    (run_dir,) = (tmp_path / "out").glob("fm_gan_20_1_*")
     assert (run_dir / "backup" / "epochs.csv").exists()
     assert not (run_dir / "backup" / "state").exists()
-    header = "| labels | seed | version | head | batch | EMA | epochs | seconds (epoch) to 98% |"
-    assert header in text
-    assert (
-        f"| 20 | 1 | {version} | logsumexp | 100 | 0.99 | 1 | not in 1 epochs | not in 1 epochs |"
-        in text
-    )
+    assert "| labels | seed | run | seconds (epoch) to 98% | seconds (epoch) to 99% |" in text
+    assert f"| 20 | 1 {row} not in 1 epochs | not in 1 epochs |" in text
 
 
 def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkeypatch):
     table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
     run = {
         "labels": 100,
         "seed": 3,
@@ -270,28 +268,40 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
         "test_accuracy_per_epoch": [0.95, 0.981, 0.979, 0.99],
         "seconds_elapsed": [30.0, 61.0, 90.4, 121.6],
     }
-    text = table.time_to_accuracy([run])
-    assert text.splitlines()[-1] == (
-        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 4 | 61 (2) | 122 (4) |"
-    )
+    text = table.time_to_accuracy([run], defaults)
+    described = "keras_sslgan 0.9.0, fm_gan --head k_plus_one, 4 epochs"
+    assert text.splitlines()[-1] == f"| 100 | 3 | {described} | 61 (2) | 122 (4) |"
     run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
-    assert table.time_to_accuracy([run]).splitlines()[-1] == (
-        "| 100 | 3 | 0.9.0 | k_plus_one | 100 | 0.999 | 4 | 122 (4) | not in 4 epochs |"
+    assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
+        f"| 100 | 3 | {described} | 122 (4) | not in 4 epochs |"
     )
 
 
-def test_mnist_table_keeps_every_epoch_budget(monkeypatch):
+def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch):
+    """Records of keras_sslgan 0.2.0 (settings as top-level fields, no `method`; the
+    supervised baseline as unlabeled weight 0) key and group as the runs of today."""
     table = load_benchmark("mnist_table", monkeypatch)
+    mnist = load_example("mnist")
+    defaults = table.example_defaults(mnist)
     runs = [
         {"labels": 100, "seed": s, "epochs": e, "head": "logsumexp", "test_accuracy": a}
         for s, e, a in [(0, 20, 0.98), (1, 20, 0.96), (0, 50, 0.99)]
     ]
     for run in runs:
         run.update(generator_loss="feature_matching", version="0.9.0", batch_size=25)
-    lines = table.table(runs, [100]).splitlines()
-    row = "| keras_sslgan 0.9.0, logsumexp, feature_matching, batch 25, EMA 0.999, {} epochs |"
+    old_baseline = dict(runs[0], unlabeled_weight=0.0, test_accuracy=0.8, batch_size=100)
+    new = {"settings": {**defaults, "labels": 100, "seed": 0}, "version": "0.9.0"}
+    new.update(labels=100, seed=0, epochs=20, test_accuracy=0.97)
+    lines = table.table(runs + [old_baseline, new], [100], defaults).splitlines()
+    row = "| keras_sslgan 0.9.0, fm_gan --batch-size 25, {} epochs |"
     assert row.format(20) + " 97.00 ± 1.00 (n=2) |" in lines
     assert row.format(50) + " 99.00 ± 0.00 (n=1) |" in lines
+    assert "| keras_sslgan 0.9.0, supervised, 20 epochs | 80.00 ± 0.00 (n=1) |" in lines
+    assert "| keras_sslgan 0.9.0, fm_gan, 20 epochs | 97.00 ± 0.00 (n=1) |" in lines
+    # An old record and a new one of the same run have the same key; another seed not.
+    old_default = dict(runs[0], batch_size=100)
+    assert table.key(old_default, defaults) == table.key(dict(new, test_accuracy=0.5), defaults)
+    assert table.key(runs[0], defaults) != table.key(runs[1], defaults)
 
 
 @pytest.mark.slow
@@ -303,7 +313,7 @@ def test_mnist_100_labels_beats_supervised_only(data_dir, tmp_path):
     common = ["--data-dir", os.path.join(data_dir, "mnist"), "--epochs", "20", "--verbose", "0"]
     ssl_gan = mnist.main(common + ["--output-dir", str(tmp_path / "ssl")])
     supervised = mnist.main(
-        common + ["--unlabeled-weight", "0", "--output-dir", str(tmp_path / "sup")]
+        common + ["--method", "supervised", "--output-dir", str(tmp_path / "sup")]
     )
     assert ssl_gan["test_accuracy"] >= 0.97
     assert ssl_gan["test_accuracy"] - supervised["test_accuracy"] >= 0.1

@@ -78,7 +78,7 @@ def test_export_errors(trained, tmp_path):
         keras_sslgan.export_classifier(model, str(tmp_path / "x"), format="tflite")
     with pytest.raises(ValueError, match="class_names.*10 entries. Received 2"):
         keras_sslgan.export_classifier(model, str(tmp_path / "x"), class_names=["a", "b"])
-    with pytest.raises(ValueError, match="must be a keras_sslgan.SSLGAN"):
+    with pytest.raises(ValueError, match="must be a keras_sslgan model"):
         keras_sslgan.export_classifier(model.classifier, str(tmp_path / "x"))
 
 

@@ -1,6 +1,9 @@
-"""Callbacks for SSLGAN training."""
+"""Callbacks for training keras_sslgan models."""
 
 from keras_sslgan.callbacks.stop_on_non_finite_loss import StopOnNonFiniteLoss
-from keras_sslgan.callbacks.swap_discriminator_ema_weights import SwapDiscriminatorEMAWeights
+from keras_sslgan.callbacks.swap_classifier_ema_weights import (
+    SwapClassifierEMAWeights,
+    SwapDiscriminatorEMAWeights,
+)
 
-__all__ = ["StopOnNonFiniteLoss", "SwapDiscriminatorEMAWeights"]
+__all__ = ["StopOnNonFiniteLoss", "SwapClassifierEMAWeights", "SwapDiscriminatorEMAWeights"]

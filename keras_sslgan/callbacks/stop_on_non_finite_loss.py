@@ -4,8 +4,6 @@ import math
 
 import keras
 
-WATCHED = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss", "loss")
-
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -14,20 +12,23 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     Unlike `keras.callbacks.TerminateOnNaN`, which sets `stop_training` and lets the
     epoch end (so `ModelCheckpoint` and `BackupAndRestore` would then save the diverged
     weights), this raises at once: no epoch-end or train-end callback runs, and the last
-    checkpoint written before the divergence stays as it was. `SSLGAN.fit` adds it first
-    in the callback list.
+    checkpoint written before the divergence stays as it was. The `fit` of every
+    keras_sslgan model adds it first in the callback list.
 
     Args:
-        watched: names of the logged losses to check.
+        watched: names of the logged losses to check, or `None` (the default) for every
+            logged value whose name ends in `loss`, whatever the method logs.
     """
 
-    def __init__(self, watched=WATCHED):
+    def __init__(self, watched=None):
         super().__init__()
-        self.watched = tuple(watched)
+        self.watched = None if watched is None else tuple(watched)
 
     def on_train_batch_end(self, batch, logs=None):
-        for name in self.watched:
-            value = (logs or {}).get(name)
+        logs = logs or {}
+        names = self.watched or [name for name in logs if name.endswith("loss")]
+        for name in names:
+            value = logs.get(name)
             if value is not None and not math.isfinite(float(value)):
                 if hasattr(self.model, "training_step"):
                     step = self.model.training_step()
@@ -40,4 +41,4 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
                 )
 
     def get_config(self):
-        return {"watched": list(self.watched)}
+        return {"watched": None if self.watched is None else list(self.watched)}

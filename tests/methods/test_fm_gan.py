@@ -2,10 +2,36 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import make_mnist_model
+from helpers import make_mnist_model, run_method_test, tiny_discriminator, tiny_generator
 
 import keras_sslgan
 from keras_sslgan import losses, networks
+
+
+@pytest.mark.parametrize("head", ["logsumexp", "k_plus_one"])
+def test_the_method_contract(tmp_path, head):
+    def build():
+        model = keras_sslgan.FeatureMatchingGAN(
+            tiny_generator(),
+            tiny_discriminator(head=head),
+            num_classes=3,
+            head=head,
+            preprocessing=keras.layers.Rescaling(1 / 255),
+            seed=0,
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, use_ema=True, ema_momentum=0.9),
+            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0),
+            entropy_weight=0.1,
+        )
+        return model
+
+    run_method_test(build, tmp_path)
+
+
+def test_sslgan_is_the_fm_gan_under_its_0_2_0_name():
+    assert keras_sslgan.SSLGAN is keras_sslgan.FeatureMatchingGAN
+    assert keras.saving.get_registered_name(keras_sslgan.SSLGAN) == "keras_sslgan>SSLGAN"
 
 
 def test_fit_trains_and_reports_every_tracker(mnist_small):
@@ -73,7 +99,7 @@ def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0):
     keras.utils.set_random_seed(1)
     d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
     g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
-    model = keras_sslgan.SSLGAN(g, d, 2, seed=5)
+    model = keras_sslgan.FeatureMatchingGAN(g, d, 2, seed=5)
     model.compile(
         d_optimizer=keras.optimizers.SGD(learning_rate),
         g_optimizer=keras.optimizers.SGD(learning_rate),
@@ -91,7 +117,7 @@ def test_one_train_step_matches_losses_by_hand(entropy_weight):
     y_l = np.array([0, 1])
     x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
     # The generator's noise: the same seed generator, replayed.
-    replay = keras_sslgan.SSLGAN(g, d, 2, seed=5)
+    replay = keras_sslgan.FeatureMatchingGAN(g, d, 2, seed=5)
     z_d = replay.sample_latent(2)
     z_g = replay.sample_latent(2)
     logs = model.train_step(((x_l, y_l), x_u))
@@ -108,6 +134,54 @@ def test_one_train_step_matches_losses_by_hand(entropy_weight):
     assert float(entropy) > 0.01  # the entropy term is not negligible in this check
     assert float(logs["d_loss"]) == pytest.approx(expected_d_loss, rel=1e-5)
     assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
+
+
+def test_one_train_step_is_the_two_sgd_updates_by_hand():
+    """D steps on L_D at the current weights; then G steps on feature matching through
+    the *updated* D, with fresh noise."""
+    lr = 0.1
+    model, g, d = tiny_model(lr, unlabeled_weight=0.5, entropy_weight=0.2)
+    x_l = np.array([[0.0, 1.0], [1.0, 0.0]], "float32")
+    y_l = np.array([0, 1])
+    x_u = np.array([[0.5, 0.5], [2.0, -1.0], [0.1, 0.3]], "float32")
+    replay = keras_sslgan.FeatureMatchingGAN(g, d, 2, seed=5)
+    z_d, z_g = replay.sample_latent(3), replay.sample_latent(3)
+    d_start, g_start = [np.array(v) for v in d.weights], [np.array(v) for v in g.weights]
+    d_trainable_start = [np.array(v) for v in d.trainable_variables]
+
+    with tf.GradientTape() as tape:
+        logits, _ = d(np.concatenate([x_l, x_u, np.asarray(g(z_d, training=True))]))
+        d_loss = (
+            losses.supervised_loss(y_l, logits[:2], 2)
+            + 0.5 * losses.logsumexp_discriminator_loss(logits[2:5], logits[5:])
+            + 0.2 * losses.conditional_entropy_loss(logits[2:5], 2)
+        )
+    d_grads = tape.gradient(d_loss, d.trainable_variables)
+    d_expected = [
+        np.asarray(v) - lr * np.asarray(gr) for v, gr in zip(d.trainable_variables, d_grads)
+    ]
+    for variable, value in zip(d.trainable_variables, d_expected):
+        variable.assign(value)
+    with tf.GradientTape() as tape:
+        _, real_features = d(x_u)
+        _, fake_features = d(g(z_g, training=True))
+        g_loss = losses.feature_matching_loss(real_features, fake_features)
+    g_grads = tape.gradient(g_loss, g.trainable_variables)
+    g_expected = [
+        np.asarray(v) - lr * np.asarray(gr) for v, gr in zip(g.trainable_variables, g_grads)
+    ]
+    for variable, value in zip(d.weights + g.weights, d_start + g_start):
+        variable.assign(value)
+
+    logs = model.train_step(((x_l, y_l), x_u))
+    assert float(logs["d_loss"]) == pytest.approx(float(d_loss), rel=1e-5)
+    assert float(logs["g_loss"]) == pytest.approx(float(g_loss), rel=1e-5)
+    for variable, value in zip(d.trainable_variables, d_expected):
+        np.testing.assert_allclose(np.asarray(variable), value, atol=1e-6)
+    for variable, value in zip(g.trainable_variables, g_expected):
+        np.testing.assert_allclose(np.asarray(variable), value, atol=1e-6)
+    moved = [e - np.asarray(s) for e, s in zip(d_expected, d_trainable_start)]
+    assert max(np.abs(m).max() for m in moved) > 1e-3
 
 
 def test_losses_are_computed_in_float32_under_mixed_precision():
@@ -136,31 +210,6 @@ def test_losses_are_computed_in_float32_under_mixed_precision():
     classifier = model.classifier(x)  # eager, as `d(x)` above
     assert classifier.dtype == "float32"
     np.testing.assert_allclose(keras.ops.convert_to_numpy(classifier), probabilities, atol=1e-6)
-
-
-def test_unlabeled_weight_zero_is_a_supervised_sgd_step():
-    """With unlabeled_weight=0 a step is one SGD step on the labeled loss; G is untouched."""
-    model, g, d = tiny_model(0.1, unlabeled_weight=0.0)
-    x_l = np.array([[0.0, 1.0], [1.0, 0.0], [0.3, 0.2]], "float32")
-    y_l = np.array([0, 1, 1])
-    x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
-    d_before = [np.array(v) for v in d.trainable_variables]
-    g_before = [np.array(v) for v in g.weights]
-    with tf.GradientTape() as tape:
-        sup = losses.supervised_loss(y_l, d(x_l)[0], 2)
-    expected = [
-        w - 0.1 * np.asarray(grad)
-        for w, grad in zip(d_before, tape.gradient(sup, d.trainable_variables))
-    ]
-    logs = model.train_step(((x_l, y_l), x_u))
-    assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-6)
-    assert float(logs["d_loss"]) == pytest.approx(float(sup), rel=1e-6)
-    assert float(logs["unsupervised_loss"]) == 0.0 and float(logs["g_loss"]) == 0.0
-    for variable, value in zip(d.trainable_variables, expected):
-        np.testing.assert_allclose(np.asarray(variable), value, atol=1e-6)
-    for variable, value in zip(g.weights, g_before):
-        np.testing.assert_array_equal(np.asarray(variable), value)
-    assert int(model.g_optimizer.iterations) == 0
 
 
 def test_fit_accepts_datasets_and_a_prepaired_stream(mnist_small):
@@ -224,31 +273,35 @@ def test_shape_mismatches_are_refused(mnist_small):
 def test_discriminator_width_must_match_head():
     g = networks.mnist_generator()
     with pytest.raises(ValueError, match="head='k_plus_one'.*width 11. Received width 10"):
-        keras_sslgan.SSLGAN(
+        keras_sslgan.FeatureMatchingGAN(
             g, networks.mnist_discriminator(head="logsumexp"), 10, head="k_plus_one"
         )
     with pytest.raises(ValueError, match="width 10. Received width 11"):
-        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(head="k_plus_one"), 10)
+        keras_sslgan.FeatureMatchingGAN(g, networks.mnist_discriminator(head="k_plus_one"), 10)
     with pytest.raises(ValueError, match="head='kplus1'"):
-        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(), 10, head="kplus1")
+        keras_sslgan.FeatureMatchingGAN(g, networks.mnist_discriminator(), 10, head="kplus1")
 
 
 def test_generator_shape_must_match_discriminator():
     g = networks.mlp_generator(10, (27, 27, 1))
     with pytest.raises(ValueError, match=r"generator's output shape \(27, 27, 1\)"):
-        keras_sslgan.SSLGAN(g, networks.mnist_discriminator(), 10)
+        keras_sslgan.FeatureMatchingGAN(g, networks.mnist_discriminator(), 10)
 
 
 def test_fit_before_compile_is_refused(mnist_small):
     (x_l, y_l), x_u, _ = mnist_small
-    model = keras_sslgan.SSLGAN(networks.mnist_generator(), networks.mnist_discriminator(), 10)
+    model = keras_sslgan.FeatureMatchingGAN(
+        networks.mnist_generator(), networks.mnist_discriminator(), 10
+    )
     with pytest.raises(RuntimeError, match="call `compile"):
         model.fit((x_l, y_l), x_u, epochs=1)
 
 
 def test_uint8_without_preprocessing_is_refused(mnist_small):
     (x_l, y_l), x_u, _ = mnist_small
-    model = keras_sslgan.SSLGAN(networks.mnist_generator(), networks.mnist_discriminator(), 10)
+    model = keras_sslgan.FeatureMatchingGAN(
+        networks.mnist_generator(), networks.mnist_discriminator(), 10
+    )
     model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
     with pytest.raises(ValueError, match="uint8.*Rescaling"):
         model.fit((x_l, y_l), x_u, epochs=1, verbose=0)
@@ -257,10 +310,10 @@ def test_uint8_without_preprocessing_is_refused(mnist_small):
 def test_bad_arguments_are_named():
     g, d = networks.mnist_generator(), networks.mnist_discriminator()
     with pytest.raises(ValueError, match="generator_loss='wasserstein'"):
-        keras_sslgan.SSLGAN(g, d, 10, generator_loss="wasserstein")
+        keras_sslgan.FeatureMatchingGAN(g, d, 10, generator_loss="wasserstein")
     with pytest.raises(ValueError, match="num_classes=1"):
-        keras_sslgan.SSLGAN(g, d, 1)
-    model = keras_sslgan.SSLGAN(g, d, 10)
+        keras_sslgan.FeatureMatchingGAN(g, d, 1)
+    model = keras_sslgan.FeatureMatchingGAN(g, d, 10)
     with pytest.raises(ValueError, match="d_optimizer='adam'"):
         model.compile(d_optimizer="adam", g_optimizer=keras.optimizers.Adam())
     with pytest.raises(ValueError, match="unlabeled_weight=-1"):
@@ -275,13 +328,11 @@ def test_bad_arguments_are_named():
             g_optimizer=keras.optimizers.Adam(),
             entropy_weight=-0.5,
         )
-    with pytest.raises(ValueError, match="unlabeled_weight=0, entropy_weight=0.1"):
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(),
-            g_optimizer=keras.optimizers.Adam(),
-            unlabeled_weight=0,
-            entropy_weight=0.1,
-        )
+    with pytest.raises(ValueError, match="`g_optimizer` must be a keras.optimizers.Optimizer"):
+        model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=None)
+    same = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="`d_optimizer`, `g_optimizer` must be distinct"):
+        model.compile(d_optimizer=same, g_optimizer=same)
 
 
 def test_empty_labeled_set_is_refused(mnist_small):
@@ -312,7 +363,7 @@ def test_a_0_2_0_file_loads_and_trains_on_as_it_did():
     import os
     import sys
 
-    fixtures = os.path.join(os.path.dirname(__file__), "fixtures")
+    fixtures = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures")
     sys.path.insert(0, fixtures)
     try:
         from make_sslgan_0_2_0 import data, fit_more

@@ -1,0 +1,39 @@
+"""Random-stream states in `.keras` files: the one place that reads Keras' private state.
+
+The noise of a model (its own `SeedGenerator` and those of noise layers inside its
+networks) comes from `SeedGenerator` states that Keras neither saves nor restores. A
+restored run must draw the noise an uninterrupted one would, so the engine saves them
+beside the model's own variables, as `seed_state_0, seed_state_1, ...` in the order of
+`model.variables` (the key names of keras_sslgan 0.2.0, whose files still load).
+"""
+
+
+def seed_states(model):
+    """The state variables of every `SeedGenerator` of `model` and its layers, in order."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
+def own_variables(model):
+    """The variables Keras' `Layer.save_own_variables` writes for `model`, in its order."""
+    return model._trainable_variables + model._non_trainable_variables
+
+
+def save_seed_states(model, store):
+    for i, state in enumerate(seed_states(model)):
+        store[f"seed_state_{i}"] = state
+
+
+def load_own_variables(model, store):
+    """Restores what `Layer.save_own_variables` and `save_seed_states` wrote."""
+    keys = list(store.keys())
+    saved = [k for k in keys if k.startswith("seed_state_")]
+    states = seed_states(model)
+    if saved and len(saved) != len(states):
+        raise ValueError(
+            f"The saved model has {len(saved)} random-stream states; this one has "
+            f"{len(states)}. Were the networks built differently?"
+        )
+    for i, state in enumerate(states[: len(saved)]):
+        state.assign(store[f"seed_state_{i}"])
+    for i, variable in enumerate(own_variables(model)):
+        variable.assign(store[f"{i}"])

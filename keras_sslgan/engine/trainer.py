@@ -1,0 +1,428 @@
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_sslgan import losses
+from keras_sslgan.callbacks import StopOnNonFiniteLoss
+from keras_sslgan.engine import distribute, state
+from keras_sslgan.engine.stream import training_stream
+from keras_sslgan.networks.initialization import initialize_from_data
+
+LATENT_DISTRIBUTIONS = ("uniform", "normal")
+
+
+class SemiSupervisedGAN(keras.Model):
+    """The engine every semi-supervised method of keras_sslgan runs on; it knows none.
+
+    A method is a subclass that declares three things and writes `train_step`:
+
+    - `players`: dict from the attribute holding each network that trains to the
+      `compile` argument of its optimizer, e.g.
+      `{"discriminator": "d_optimizer", "generator": "g_optimizer"}`. The first player
+      updates once per training step; its optimizer's `iterations` count the steps.
+    - `classifying_player`: the player that classifies real data. `call`, `predict`,
+      `evaluate`, `classifier` and export use it (override `class_logits` when its
+      outputs are not `logits` or `[logits, ...]` with the K class logits first).
+    - `metric_names`: the names its `train_step` reports.
+
+    Its `train_step` computes each player's loss under a `tf.GradientTape` and calls
+    `update(player, tape, loss)`, then returns `report(name=value, ...)`. Its
+    `compile(...)` takes one optimizer per player and the method's settings, and calls
+    `super().compile(optimizers={...}, settings={...})`.
+
+    The engine gives it the rest: `fit(labeled, unlabeled)` on arrays, datasets or a
+    pre-paired dataset (arrays as a resumable stream), data checks, data-dependent
+    initialization of the classifying network, noise and label sampling correct under
+    `tf.distribute`, the loss scaling of mixed precision and of replicas, the EMA
+    weights of every optimizer with `use_ema=True` after `fit`, `test_step`, and the
+    model's config, compile config and random-stream states in `.keras` files.
+
+    Args:
+        num_classes: int, K.
+        preprocessing: `keras.layers.Layer` or `None`. Applied to real data (training,
+            evaluation, prediction and the exported classifier), e.g.
+            `keras.layers.Rescaling(1 / 255)` to train on uint8 images. Generated data is
+            made after preprocessing.
+        seed: int or `None`. Seed of the model's noise and of the data order.
+        **kwargs: base model arguments (`name`, ...).
+    """
+
+    players = {}
+    classifying_player = None
+    metric_names = ()
+
+    def __init__(self, num_classes, preprocessing=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(num_classes) != num_classes or num_classes < 2:
+            raise ValueError(
+                f"`num_classes` must be an integer >= 2. Received: num_classes={num_classes}"
+            )
+        # === Config ===
+        self.num_classes = int(num_classes)
+        self.preprocessing = preprocessing
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+        # === Trackers ===
+        # Training metrics as the method names them; `loss` and `accuracy` for evaluate.
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in (*self.metric_names, "loss", "accuracy")
+        }
+        self.built = True
+
+    # --- Players ----------------------------------------------------------------------
+
+    def player_network(self, player):
+        return getattr(self, player)
+
+    def optimizer_of(self, player):
+        # A method, not a property: `.keras` saving walks the attributes (properties
+        # included) and files each optimizer under the first name it meets.
+        return getattr(self, self.players[player], None)
+
+    @property
+    def classifying_network(self):
+        """The network that classifies real data (`classifying_player`)."""
+        return self.player_network(self.classifying_player)
+
+    def update(self, player, tape, loss):
+        """One optimizer step of `player` on `loss`, recorded by `tape`.
+
+        Adds the network's own `losses` (e.g. weight regularizers), divides by the
+        number of replicas (gradients are summed across them), scales the loss for a
+        `keras.optimizers.LossScaleOptimizer` (which unscales the gradients in
+        `apply`), then applies the gradients to the network's trainable variables.
+        """
+        network = self.player_network(player)
+        optimizer = self.optimizer_of(player)
+        with tape:  # the scaling is part of what is differentiated
+            if network.losses:
+                loss = loss + ops.sum(network.losses)
+            scaled = optimizer.scale_loss(distribute.scale_for_replicas(loss))
+        variables = network.trainable_variables
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+
+    def report(self, **values):
+        """Updates the trackers named in `values`; returns the logs of every training
+        tracker (a vector value is averaged over its elements)."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return distribute.for_keras_reduction(
+            {name: self.trackers[name].result() for name in self.metric_names}
+        )
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # --- Sampling ---------------------------------------------------------------------
+
+    def sample_noise(self, batch_size, dim, distribution="uniform"):
+        """`(batch_size, dim)` noise from the model's seed, per replica.
+
+        Uniform in [0, 1) or standard normal. Under `tf.distribute` each replica draws
+        the noise of the global batch and keeps its slice, so replicas never duplicate
+        samples.
+        """
+        if distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"`distribution` must be one of {LATENT_DISTRIBUTIONS}. "
+                f"Received: distribution={distribution!r}"
+            )
+        draw = keras.random.uniform if distribution == "uniform" else keras.random.normal
+        return distribute.replica_slice(
+            lambda n: draw((n, dim), seed=self.seed_generator), batch_size
+        )
+
+    def sample_labels(self, batch_size):
+        """`(batch_size,)` int32 classes drawn uniformly from `[0, K)`, per replica."""
+        return distribute.replica_slice(
+            lambda n: keras.random.randint((n,), 0, self.num_classes, seed=self.seed_generator),
+            batch_size,
+        )
+
+    # --- Classifier -------------------------------------------------------------------
+
+    def preprocess(self, x):
+        if self.preprocessing is None:
+            return x
+        return self.preprocessing(ops.cast(x, self.compute_dtype))
+
+    def class_logits(self, x, training=False):
+        """The K class logits (float32) of preprocessed `x` by the classifying network."""
+        outputs = self.classifying_network(x, training=training)
+        logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+        return ops.cast(logits[:, : self.num_classes], "float32")
+
+    def data_shape(self):
+        """The shape of one example as the classifying network takes it."""
+        return tuple(self.classifying_network.input_shape[1:])
+
+    @property
+    def classifier(self):
+        """Functional `keras.Model`: real data -> K class probabilities.
+
+        It shares the classifying network's weights (and applies `preprocessing`); a
+        fake class, if the network has one, is left out: the output is
+        `p(y | x, real)`. Each access builds a new model (a new trace on its first
+        `predict`): keep the one you use.
+
+        `.keras` saving walks attributes in sorted order and meets this one first: the
+        classifying network's weights are filed under `classifier/` (as in keras_sslgan
+        0.2.0, whose files load for that reason), the other players under their names.
+        """
+        inputs = keras.Input(shape=self.data_shape(), name="images")
+        # Inference mode whatever the caller passes: noise, dropout and augmentation off.
+        logits = self.class_logits(self.preprocess(inputs), training=False)
+        probabilities = keras.layers.Softmax(name="probabilities", dtype="float32")(logits)
+        return keras.Model(inputs, probabilities, name="classifier")
+
+    def call(self, inputs, training=False):
+        return ops.softmax(self.class_logits(self.preprocess(inputs), training=training))
+
+    def test_step(self, data):
+        x, y = data[0], data[1]
+        y = ops.cast(ops.reshape(y, (-1,)), "int32")
+        logits = self.class_logits(self.preprocess(x), training=False)
+        loss = losses.supervised_loss(y, logits, self.num_classes)
+        predicted = ops.argmax(logits, axis=-1)
+        correct = ops.cast(ops.equal(predicted, ops.cast(y, predicted.dtype)), "float32")
+        self.trackers["loss"].update_state(loss, sample_weight=ops.shape(y)[0])
+        self.trackers["accuracy"].update_state(correct)
+        return distribute.for_keras_reduction(
+            {name: self.trackers[name].result() for name in ("loss", "accuracy")}
+        )
+
+    # --- Training ---------------------------------------------------------------------
+
+    def compile(self, optimizers, settings=None, **kwargs):
+        """Sets one optimizer per player and the method's settings.
+
+        Args:
+            optimizers: dict from each player's optimizer argument (the values of
+                `players`) to a `keras.optimizers.Optimizer`.
+            settings: dict of the method's compile settings (loss weights, ...); each
+                becomes an attribute and part of the compile config.
+            **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
+                `steps_per_execution`).
+        """
+        expected = set(self.players.values())
+        if set(optimizers) != expected:
+            raise ValueError(
+                f"{type(self).__name__}.compile needs the optimizers {sorted(expected)}. "
+                f"Received: {sorted(optimizers)}"
+            )
+        for name, value in optimizers.items():
+            if not isinstance(value, keras.optimizers.Optimizer):
+                raise ValueError(
+                    f"`{name}` must be a keras.optimizers.Optimizer instance. "
+                    f"Received: {name}={value!r}"
+                )
+        if len({id(o) for o in optimizers.values()}) != len(optimizers):
+            raise ValueError(
+                f"The optimizers {', '.join(f'`{n}`' for n in optimizers)} must be distinct "
+                "instances: each player's optimizer keeps that player's state."
+            )
+        super().compile(optimizer=None, **kwargs)
+        self.compile_settings = dict(settings or {})
+        for name, value in self.compile_settings.items():
+            setattr(self, name, value)
+        for player, name in self.players.items():
+            setattr(self, name, optimizers[name])
+            optimizers[name].build(self.player_network(player).trainable_variables)
+
+    def _is_compiled(self):
+        return self.compiled and all(self.optimizer_of(p) is not None for p in self.players)
+
+    def training_step(self):
+        """The number of training steps done (updates of the first player), as an int."""
+        first = self.optimizer_of(next(iter(self.players)))
+        return int(tf.convert_to_tensor(first.iterations.value).numpy())
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds a model under a distribution strategy by peeking at a batch and
+        # reducing it across replicas, which fails for nested batches under
+        # MultiWorkerMirroredStrategy. The engine needs no such build: its networks
+        # exist when it is made, its trackers in `__init__`, its optimizers in `compile`.
+        return
+
+    def unpack(self, data):
+        """`((x_labeled, y_labeled), x_unlabeled)` of a batch, preprocessed, labels int32.
+
+        Labels outside `[0, K)` stop training (they can reach the step from a
+        `tf.data` pipeline, which `fit` cannot check beforehand).
+        """
+        (x_labeled, y_labeled), x_unlabeled = data
+        y_labeled = ops.cast(ops.reshape(y_labeled, (-1,)), "int32")
+        tf.debugging.assert_non_negative(y_labeled, message="labels must be >= 0")
+        tf.debugging.assert_less(
+            y_labeled, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
+        )
+        return (self.preprocess(x_labeled), y_labeled), self.preprocess(x_unlabeled)
+
+    def fit(
+        self,
+        labeled=None,
+        unlabeled=None,
+        *,
+        batch_size=100,
+        labeled_batch_size=None,
+        epochs=1,
+        initialize=True,
+        **kwargs,
+    ):
+        """Trains on a labeled and an unlabeled set; one epoch is one unlabeled pass.
+
+        Args:
+            labeled: tuple `(x, y)` of arrays, or a `tf.data.Dataset` of `(x, y)`
+                batches (cycled as often as needed; shuffle it yourself), or a
+                pre-paired `tf.data.Dataset` of `((x_l, y_l), x_u)` batches with
+                `unlabeled=None`.
+            unlabeled: array of examples, or a `tf.data.Dataset` of batches.
+            batch_size: int, unlabeled examples per step (arrays).
+            labeled_batch_size: int, labeled examples per step (arrays). Defaults to
+                `batch_size`.
+            epochs: int.
+            initialize: bool. Before the first step of an untrained model, set the
+                classifying network's weight-normalized layers from about 500 unlabeled
+                examples (`keras_sslgan.networks.initialize_from_data`).
+            **kwargs: `keras.Model.fit` arguments (`callbacks`, `validation_data`,
+                `verbose`, `initial_epoch`, `steps_per_epoch`, ...).
+
+        Returns:
+            The `History` of `keras.Model.fit`. Every player whose optimizer keeps an EMA
+            (`use_ema=True`) holds the averaged weights after `fit`, as Keras does for
+            its own optimizer.
+
+        With arrays, the data order of every step is a function of the model's `seed`
+        and the step number (`keras_sslgan.data.resumable_stream`): a run restored by
+        `keras.callbacks.BackupAndRestore` continues with the data an uninterrupted run
+        would see. `fit` puts `StopOnNonFiniteLoss` first in the callbacks, so a NaN or
+        infinite loss stops training with a `FloatingPointError` before any epoch-end
+        callback saves the diverged weights.
+        """
+        name = type(self).__name__
+        if not self._is_compiled():
+            arguments = ", ".join(f"{o}=..." for o in self.players.values())
+            raise RuntimeError(f"{name}.fit: call `compile({arguments})` before `fit`.")
+        for arg in ("x", "y", "batch_size"):
+            if arg in kwargs:
+                raise ValueError(f"{name}.fit takes `labeled` and `unlabeled`, not `{arg}`.")
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
+            callbacks.insert(0, StopOnNonFiniteLoss())
+        dataset, steps_per_epoch, stream_callback = training_stream(
+            self, labeled, unlabeled, batch_size, labeled_batch_size
+        )
+        if steps_per_epoch is not None:
+            kwargs.setdefault("steps_per_epoch", steps_per_epoch)
+        if stream_callback is not None:
+            callbacks.append(stream_callback)  # last: after a `BackupAndRestore` restored
+        self._check_data_spec(dataset.element_spec)
+        if initialize and self.training_step() == 0:
+            self.initialize_networks(self._first_unlabeled(dataset))
+        history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
+        if epochs > kwargs.get("initial_epoch", 0):
+            for player in self.players:
+                optimizer = self.optimizer_of(player)
+                if getattr(optimizer, "inner_optimizer", optimizer).use_ema:
+                    optimizer.finalize_variable_values(
+                        self.player_network(player).trainable_variables
+                    )
+        return history
+
+    def initialize_networks(self, x_unlabeled):
+        """Data-dependent initialization before the first step, from preprocessed
+        unlabeled examples: the classifying network's weight-normalized layers."""
+        initialize_from_data(self.classifying_network, x_unlabeled)
+
+    def _first_unlabeled(self, dataset, num_examples=500):
+        batches, count = [], 0
+        for _, x_unlabeled in dataset:
+            batches.append(self.preprocess(x_unlabeled))
+            count += int(x_unlabeled.shape[0])
+            if count >= num_examples:
+                break
+        return ops.concatenate(batches, axis=0)[:num_examples]
+
+    def _check_data_spec(self, spec):
+        try:
+            (x_labeled, _), x_unlabeled = spec
+        except (TypeError, ValueError):
+            raise ValueError(
+                "The training data must yield ((x_labeled, y_labeled), x_unlabeled) "
+                f"batches. Received element spec: {spec}"
+            ) from None
+        labeled_shape = tuple(x_labeled.shape[1:])
+        unlabeled_shape = tuple(x_unlabeled.shape[1:])
+        if labeled_shape != unlabeled_shape:
+            raise ValueError(
+                "Labeled and unlabeled examples must have the same shape. Received "
+                f"labeled {labeled_shape} and unlabeled {unlabeled_shape}."
+            )
+        seen_shape = labeled_shape
+        if self.preprocessing is not None:
+            seen_shape = tuple(self.preprocessing.compute_output_shape((None,) + seen_shape))[1:]
+        if seen_shape != self.data_shape():
+            raise ValueError(
+                f"The examples have shape {labeled_shape}; the {self.classifying_player} "
+                f"takes {self.data_shape()}."
+            )
+        for name, part in (("labeled", x_labeled), ("unlabeled", x_unlabeled)):
+            if self.preprocessing is None and not part.dtype.is_floating:
+                raise ValueError(
+                    f"The {name} examples are {part.dtype.name}, but the model has no "
+                    "`preprocessing`: its networks take floats, and make generated "
+                    "examples in that range. Pass e.g. "
+                    f"`preprocessing=keras.layers.Rescaling(1 / 255)` to "
+                    f"{type(self).__name__}, or scale the data yourself."
+                )
+
+    # --- Serialization ----------------------------------------------------------------
+
+    def save_own_variables(self, store):
+        """Saves the model's own variables and the state of every random stream.
+
+        The noise of the model and of the noise layers inside its networks comes from
+        `SeedGenerator`s whose states Keras does not save; they are saved here so that
+        a restored run draws the noise an uninterrupted one would.
+        """
+        super().save_own_variables(store)
+        state.save_seed_states(self, store)
+
+    def load_own_variables(self, store):
+        state.load_own_variables(self, store)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "preprocessing": keras.saving.serialize_keras_object(self.preprocessing),
+                "seed": self.seed,
+            }
+        )
+        for player in self.players:
+            config[player] = keras.saving.serialize_keras_object(self.player_network(player))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("preprocessing", *cls.players):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def get_compile_config(self):
+        config = {
+            name: keras.saving.serialize_keras_object(self.optimizer_of(player))
+            for player, name in self.players.items()
+        }
+        config.update(self.compile_settings)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for name in self.players.values():
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        self.compile(**config)

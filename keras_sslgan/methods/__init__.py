@@ -1,0 +1,6 @@
+"""One file per method, each over `keras_sslgan.engine.SemiSupervisedGAN`."""
+
+from keras_sslgan.methods.fm_gan import SSLGAN, FeatureMatchingGAN
+from keras_sslgan.methods.supervised import SupervisedBaseline
+
+__all__ = ["SSLGAN", "FeatureMatchingGAN", "SupervisedBaseline"]
