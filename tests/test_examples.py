@@ -129,10 +129,11 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     argv += ["--output-dir", str(tmp_path), "--verbose", "0", "--steps-per-execution", "3"]
     summary = mnist.main(
         argv
-        + ["--validation", "59000", "--dtype-policy", "mixed_bfloat16", "--decay-fraction", "1"]
+        + ["--validation", "2000", "--unlabeled", "1000", "--dtype-policy", "mixed_bfloat16"]
+        + ["--decay-fraction", "1"]
         + ["--entropy-weight", "0.3", "--hidden-noise", "0.4", "--labeled-batch-size", "7"]
     )
-    assert summary["unlabeled"] == 1000  # 60,000 training images minus the held-out ones
+    assert summary["unlabeled"] == 1000 and summary["validation"] == 2000
     assert (summary["batch_size"], summary["labeled_batch_size"]) == (100, 7)
     assert (summary["steps_per_execution"], summary["decay_fraction"]) == (3, 1.0)
     noise = (summary["input_noise"], summary["hidden_noise"])
