@@ -50,9 +50,13 @@ class SupervisedBaseline(SemiSupervisedGAN):
         self.classifier_network = classifier_network
 
     def compile(self, c_optimizer, **kwargs):
-        """Args:
-        c_optimizer: `keras.optimizers.Optimizer` of the classifier.
-        **kwargs: `keras.Model.compile` arguments.
+        """Configures the classifier's optimizer.
+
+        Args:
+            c_optimizer: `keras.optimizers.Optimizer` of the classifier. With
+                `use_ema=True`, evaluation and prediction after `fit` use the moving
+                average of its weights.
+            **kwargs: `keras.Model.compile` arguments.
         """
         super().compile(optimizers={"c_optimizer": c_optimizer}, **kwargs)
 
