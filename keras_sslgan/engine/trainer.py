@@ -282,7 +282,8 @@ class SemiSupervisedGAN(keras.Model):
             batch_size: int, unlabeled examples per step (arrays).
             labeled_batch_size: int, labeled examples per step (arrays). Defaults to
                 `batch_size`.
-            epochs: int.
+            epochs: int >= 0. With no epoch to train (`epochs <= initial_epoch`) the
+                model is left as it is.
             initialize: bool. Before the first step of an untrained model, set the
                 classifying network's weight-normalized layers from about 500 unlabeled
                 examples (`keras_sslgan.networks.initialize_from_data`).
@@ -308,6 +309,9 @@ class SemiSupervisedGAN(keras.Model):
         for arg in ("x", "y", "batch_size"):
             if arg in kwargs:
                 raise ValueError(f"{name}.fit takes `labeled` and `unlabeled`, not `{arg}`.")
+        if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
+            raise ValueError(f"`epochs` must be an integer >= 0. Received: epochs={epochs!r}")
+        trains = epochs > kwargs.get("initial_epoch", 0)
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.insert(0, StopOnNonFiniteLoss())
@@ -319,10 +323,10 @@ class SemiSupervisedGAN(keras.Model):
         if stream_callback is not None:
             callbacks.append(stream_callback)  # last: after a `BackupAndRestore` restored
         self._check_data_spec(dataset.element_spec)
-        if initialize and self.training_step() == 0:
+        if initialize and trains and self.training_step() == 0:
             self.initialize_networks(self._first_unlabeled(dataset))
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
-        if epochs > kwargs.get("initial_epoch", 0):
+        if trains:
             for player in self.players:
                 optimizer = self.optimizer_of(player)
                 if getattr(optimizer, "inner_optimizer", optimizer).use_ema:

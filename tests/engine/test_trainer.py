@@ -240,3 +240,18 @@ def test_data_shape_errors_name_the_classifying_player():
     big = np.zeros((20,) + (7,) + SHAPE[1:], "uint8")
     with pytest.raises(ValueError, match=r"the discriminator takes \(6, 6, 1\)"):
         model.fit((big, y[:20]), big, batch_size=10, verbose=0)
+
+
+def test_fit_with_no_epoch_to_train_leaves_the_model_as_it_is():
+    """`epochs=0` runs no data-dependent initialization and no EMA swap; -1 is refused."""
+    model = build_two_generator_gan()
+    x, y = synthetic_images()
+    before = [np.asarray(v) for v in model.weights]
+    model.fit((x[:12], y[:12]), x, batch_size=20, epochs=0, verbose=0)
+    for a, b in zip(before, model.weights, strict=True):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    for bad in (-1, 1.5):
+        with pytest.raises(ValueError, match=f"epochs={bad}"):
+            model.fit((x[:12], y[:12]), x, batch_size=20, epochs=bad, verbose=0)
+    model.fit((x[:12], y[:12]), x, batch_size=20, epochs=1, verbose=0)
+    assert not all(np.array_equal(a, np.asarray(b)) for a, b in zip(before, model.weights))
