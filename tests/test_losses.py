@@ -116,3 +116,45 @@ def test_non_saturating_generator_loss_by_hand():
 def test_unknown_head_is_refused():
     with pytest.raises(ValueError, match="head='kplus1'"):
         losses.real_vs_fake_logit(UNLABELED, "kplus1")
+
+
+def test_pair_discriminator_and_generator_losses_by_hand():
+    real = np.array([0.0, 2.0], "float32")
+    generated = np.array([[1.0], [-1.0], [0.0]], "float32")
+    classified = np.array([3.0], "float32")
+    # softplus(0) = log 2; softplus(-2); mean softplus(1), softplus(-1), softplus(0)
+    expected_real = (math.log(2) + softplus(-2.0)) / 2
+    expected_g = (softplus(1.0) + softplus(-1.0) + math.log(2)) / 3
+    expected = expected_real + 0.3 * expected_g + 0.7 * softplus(3.0)
+    got = losses.pair_discriminator_loss(real, generated, classified, alpha=0.3)
+    assert float(got) == pytest.approx(expected, rel=1e-6)
+    default = losses.pair_discriminator_loss(real, generated, classified)
+    assert float(default) == pytest.approx(expected_real + 0.5 * (expected_g + softplus(3.0)))
+    g = (softplus(-1.0) + softplus(1.0) + math.log(2)) / 3
+    assert float(losses.pair_generator_loss(generated)) == pytest.approx(0.5 * g, rel=1e-6)
+
+
+def test_classifier_adversarial_losses_by_hand():
+    # Example 1: p = (3/4, 1/4); example 2: p = (1/2, 1/2).
+    class_logits = np.array([[math.log(3.0), 0.0], [0.0, 0.0]], "float32")
+    pair_logits = np.array([[0.0, 1.0], [2.0, -2.0]], "float32")
+    sum_1 = 0.75 * math.log(2) + 0.25 * softplus(-1.0)
+    sum_2 = 0.5 * softplus(-2.0) + 0.5 * softplus(2.0)
+    exact = losses.classifier_adversarial_loss(class_logits, pair_logits, alpha=0.5)
+    assert float(exact) == pytest.approx(0.5 * (sum_1 + sum_2) / 2, rel=1e-6)
+    # Argmax: y* = 0 for both (ties take the first); weight p(y*|x).
+    at_argmax = pair_logits[:, :1]
+    approx = losses.classifier_adversarial_loss_argmax(class_logits, at_argmax, alpha=0.2)
+    expected = 0.8 * (0.75 * math.log(2) + 0.5 * softplus(-2.0)) / 2
+    assert float(approx) == pytest.approx(expected, rel=1e-6)
+
+
+def test_class_balance_loss_by_hand():
+    # Two examples, K = 2: p = (3/4, 1/4) and (1/4, 3/4): batch mean uniform -> log 2.
+    balanced = np.array([[math.log(3.0), 0.0], [0.0, math.log(3.0)]], "float32")
+    assert float(losses.class_balance_loss(balanced)) == pytest.approx(math.log(2), rel=1e-6)
+    # Both (3/4, 1/4): -(log 3/4 + log 1/4) / 2.
+    skewed = np.array([[math.log(3.0), 0.0], [math.log(3.0), 0.0]], "float32")
+    expected = -(math.log(0.75) + math.log(0.25)) / 2
+    assert float(losses.class_balance_loss(skewed)) == pytest.approx(expected, rel=1e-6)
+    assert expected > math.log(2)
