@@ -143,3 +143,37 @@ def test_conv_discriminator_augments_in_training_only(rng):
     assert seen.min() >= x.min() - 1e-6 and seen.max() <= x.max() + 1e-6
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(x, training=False)), x)
     assert "random_flip" not in [layer.name for layer in plain.layers]
+
+
+def test_conditional_generator_and_pair_discriminator_take_the_label_at_every_layer():
+    keras.utils.set_random_seed(0)
+    g = networks.conditional_mlp_generator(5, 3, (4, 4, 1), hidden_units=(8, 6))
+    d = networks.pair_discriminator((4, 4, 1), 3, hidden_units=(7, 5), seed=1)
+    z = np.random.default_rng(0).uniform(size=(4, 5)).astype("float32")
+    labels = np.array([0, 1, 2, 0], "int32")
+    x = np.asarray(g([z, labels], training=False))
+    assert x.shape == (4, 4, 4, 1) and 0 < x.min() and x.max() < 1
+    # The same noise with another label gives another example.
+    other = np.asarray(g([z, np.array([1, 1, 2, 0], "int32")], training=False))
+    assert not np.allclose(other[0], x[0]) and np.allclose(other[1:], x[1:])
+    # Every Dense layer's input is [previous, one-hot]: widths 5+3, 8+3, 6+3.
+    widths = [layer.kernel.shape[0] for layer in g.layers if hasattr(layer, "kernel")]
+    assert widths == [8, 11, 9]
+    logits = np.asarray(d([x, labels], training=False))
+    assert logits.shape == (4, 1)
+    assert not np.allclose(np.asarray(d([x, labels[::-1]], training=False)), logits)
+    widths = [layer.kernel.shape[0] for layer in d.layers if hasattr(layer, "kernel")]
+    assert widths == [16 + 3, 7 + 3, 5 + 3]
+    # Noise in training only; hidden scales frozen, the logit's trained (as in FM-GAN).
+    np.testing.assert_array_equal(np.asarray(d([x, labels])), logits)
+    assert not np.allclose(np.asarray(d([x, labels], training=True)), logits)
+    assert {w.path.split("/")[0] for w in d.non_trainable_weights} == {"dense_0", "dense_1"}
+    # Config round trip.
+    for model in (g, d):
+        clone = keras.Model.from_config(model.get_config())
+        clone.set_weights(model.get_weights())
+        np.testing.assert_allclose(
+            np.asarray(clone([z, labels] if model is g else [x, labels])),
+            np.asarray(model([z, labels] if model is g else [x, labels])),
+            atol=1e-6,
+        )

@@ -1,5 +1,6 @@
-"""Generators and discriminators, and the layers they need."""
+"""Generators, discriminators (also conditional ones), and the layers they need."""
 
+from keras_sslgan.networks.conditional import conditional_mlp_generator, pair_discriminator
 from keras_sslgan.networks.conv import conv_discriminator, conv_generator
 from keras_sslgan.networks.initialization import initialize_from_data
 from keras_sslgan.networks.mlp import (
@@ -14,6 +15,7 @@ from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 __all__ = [
     "WeightNormConv2D",
     "WeightNormDense",
+    "conditional_mlp_generator",
     "conv_discriminator",
     "conv_generator",
     "initialize_from_data",
@@ -21,4 +23,5 @@ __all__ = [
     "mlp_generator",
     "mnist_discriminator",
     "mnist_generator",
+    "pair_discriminator",
 ]
