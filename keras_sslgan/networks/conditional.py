@@ -10,6 +10,7 @@ import math
 
 import keras
 
+from keras_sslgan.networks.mlp import noise_layer
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 
@@ -87,8 +88,7 @@ def pair_discriminator(
         raise ValueError(f"`hidden_units` must not be empty. Received: {hidden_units!r}")
 
     def noise(stddev, index):
-        layer_seed = None if seed is None else seed + index
-        return keras.layers.GaussianNoise(stddev, seed=layer_seed, name=f"noise_{index}")
+        return noise_layer(stddev, index, seed)
 
     images = keras.Input(shape=tuple(input_shape), name="images")
     labels = keras.Input(shape=(), dtype="int32", name="labels")

@@ -14,6 +14,13 @@ from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 MNIST_SHAPE = (28, 28, 1)
 
 
+def noise_layer(stddev, index, seed):
+    """The `index`-th Gaussian noise layer of a discriminator, `noise_<index>`, seeded
+    `seed + index` (each layer its own stream)."""
+    layer_seed = None if seed is None else seed + index
+    return keras.layers.GaussianNoise(stddev, seed=layer_seed, name=f"noise_{index}")
+
+
 def mlp_discriminator(
     input_shape,
     num_classes,
@@ -52,8 +59,7 @@ def mlp_discriminator(
         raise ValueError(f"`hidden_units` must not be empty. Received: {hidden_units!r}")
 
     def noise(stddev, index):
-        layer_seed = None if seed is None else seed + index
-        return keras.layers.GaussianNoise(stddev, seed=layer_seed, name=f"noise_{index}")
+        return noise_layer(stddev, index, seed)
 
     inputs = keras.Input(shape=tuple(input_shape), name="images")
     x = keras.layers.Flatten()(inputs)
