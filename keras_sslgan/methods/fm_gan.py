@@ -252,12 +252,10 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
             )
         self.update("generator", tape, g_loss)
 
-        predicted = ops.argmax(labeled_logits[:, : self.num_classes], axis=-1)
-        correct = ops.equal(predicted, ops.cast(y_labeled, predicted.dtype))
         return self.report(
             d_loss=d_loss,
             g_loss=g_loss,
-            labeled_accuracy=ops.cast(correct, "float32"),
+            labeled_accuracy=self.correct(labeled_logits, y_labeled),
             **d_terms,
             **g_terms,
         )

@@ -2,7 +2,6 @@
 
 import keras
 import tensorflow as tf
-from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN
@@ -66,6 +65,4 @@ class SupervisedBaseline(SemiSupervisedGAN):
             logits = self.class_logits(x_labeled, training=True)
             loss = losses.supervised_loss(y_labeled, logits, self.num_classes)
         self.update("classifier_network", tape, loss)
-        predicted = ops.argmax(logits, axis=-1)
-        correct = ops.equal(predicted, ops.cast(y_labeled, predicted.dtype))
-        return self.report(supervised_loss=loss, labeled_accuracy=ops.cast(correct, "float32"))
+        return self.report(supervised_loss=loss, labeled_accuracy=self.correct(logits, y_labeled))
