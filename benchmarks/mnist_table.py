@@ -17,6 +17,7 @@ recorded their settings are read too (`settings_of`).
 
 import argparse
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -86,6 +87,7 @@ def describe(run, defaults):
     and every setting (but labels, seed and epochs) that differs from the example's
     defaults, as its command-line option."""
     settings = settings_of(run, defaults)
+    defaults = method_defaults(defaults, settings["method"])
     flags = [
         f"--{name.replace('_', '-')} {value}"
         for name, value in sorted(settings.items())
@@ -152,62 +154,59 @@ def time_to_accuracy(results, defaults, targets=(0.98, 0.99)):
 
 
 def example_defaults(mnist):
-    """The settings of `examples/mnist.py` at their defaults (its run-only ones left out)."""
+    """The settings of `examples/mnist.py` at their defaults (its run-only ones left out),
+    FM-GAN's; `METHOD_DEFAULTS` of the example holds where another method's differ."""
     settings = vars(mnist.build_parser().parse_args([]))
     return {k: v for k, v in settings.items() if k not in mnist.RUN_ONLY_ARGUMENTS}
 
 
+def method_defaults(defaults, method):
+    """`defaults` with the example's defaults for `method` where they differ."""
+    return {**defaults, **_example_method_defaults().get(method, {})}
+
+
+@functools.cache
+def _example_method_defaults():
+    return load_example("mnist").METHOD_DEFAULTS
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Every other option is an option of examples/mnist.py (--method, --epochs, "
+        "--batch-size, ...), with its defaults for the method: it defines the runs.",
+    )
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--method", default="fm_gan", help="examples/mnist.py --method")
     parser.add_argument("--labels", type=int, nargs="+", default=[20, 50, 100, 200])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--head", default="logsumexp")
-    parser.add_argument("--generator-loss", default="feature_matching")
-    parser.add_argument("--batch-size", type=int, default=100, help="per stream and step")
-    parser.add_argument("--ema-momentum", type=float, default=0.999)
-    parser.add_argument(
-        "--steps-per-execution",
-        type=int,
-        default=1,
-        help="training steps per compiled call (speed only; not part of a run's key)",
-    )
-    parser.add_argument("--unlabeled", type=int, default=None, help="smoke runs: fewer images")
     parser.add_argument(
         "--table-only", action="store_true", help="rewrite the table from the results file"
     )
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--output-dir", default="outputs/mnist_table")
-    args = parser.parse_args(argv)
+    args, example_argv = parser.parse_known_args(argv)
 
     mnist = load_example("mnist")
     defaults = example_defaults(mnist)
+    example = {
+        k: v
+        for k, v in vars(mnist.parse_args(example_argv)).items()
+        if k not in mnist.RUN_ONLY_ARGUMENTS
+    }
     done = {key(r, defaults) for r in read_results(args.results)}
     for labels in args.labels if not args.table_only else []:
         for seed in args.seeds:
-            settings = dict(
-                method=args.method,
-                labels=labels,
-                seed=seed,
-                epochs=args.epochs,
-                head=args.head,
-                generator_loss=args.generator_loss,
-                batch_size=args.batch_size,
-                ema_momentum=args.ema_momentum,
-                unlabeled=args.unlabeled,
-                steps_per_execution=args.steps_per_execution,
-                test_every_epoch=True,
-            )
-            planned = {"settings": {**defaults, **settings}, "version": keras_sslgan.__version__}
+            settings = dict(example, labels=labels, seed=seed, test_every_epoch=True)
+            planned = {"settings": settings, "version": keras_sslgan.__version__}
             run_key = key(planned, defaults)
             if run_key in done:
                 continue
             # One folder per run key: a backup is only ever resumed by the same run.
             digest = hashlib.sha1(run_key.encode()).hexdigest()[:10]
-            run_dir = os.path.join(args.output_dir, f"{args.method}_{labels}_{seed}_{digest}")
+            run_dir = os.path.join(
+                args.output_dir, f"{settings['method']}_{labels}_{seed}_{digest}"
+            )
             summary = mnist.run(
                 **settings,
                 data_dir=args.data_dir,
@@ -215,7 +214,7 @@ def main(argv=None):
                 backup_dir=os.path.join(run_dir, "backup"),
                 verbose=2,
             )
-            summary["unlabeled"] = args.unlabeled
+            summary["unlabeled"] = settings["unlabeled"]  # None: all, as the option says
             summary["date"] = datetime.date.today().isoformat()
             append_result(args.results, summary)
     results = read_results(args.results)

@@ -4,8 +4,10 @@ Draws a balanced labeled set (10 per class for --labels 100), trains the SSL-GAN
 Salimans et al. 2016 on it plus all 60,000 training images as unlabeled data, and prints
 the test accuracy of the final epoch's EMA weights (no model selection on test data).
 Writes a grid of generated digits and a JSON summary to --output-dir. `--method
-supervised` trains the same discriminator network on the labels alone, for comparison.
-Benchmarks call `run(**settings)` with the options as keyword arguments.
+supervised` trains the same discriminator network on the labels alone, for comparison;
+`--method triple_gan` trains Triple-GAN (Li et al. 2017), with the MLP classifier or
+`--classifier conv`. Some defaults depend on the method (`--help` after `--method`
+shows them). Benchmarks call `run(**settings)` with the options as keyword arguments.
 
     python examples/mnist.py --data-dir path/to/mnist --labels 100 --epochs 20
 """
@@ -93,11 +95,45 @@ def check_backup_settings(args, backup_dir):
         json.dump(settings, f, indent=2)
 
 
+# Where a method's default differs from FM-GAN's (the Triple-GAN authors' settings).
+METHOD_DEFAULTS = {
+    "triple_gan": {
+        "d_learning_rate": 1e-3,
+        "entropy_weight": 0.3,
+        "ema_momentum": 0.99,
+        "batch_size": 200,
+    },
+}
+
+
 def build_model(args, x_unlabeled):
-    """The Salimans et al. 2016 MNIST recipe with the run's settings."""
+    """The method's MNIST recipe with the run's settings."""
+    steps = args.epochs * (len(x_unlabeled) // args.batch_size)
+    if args.method == "triple_gan":
+        return keras_sslgan.recipes.li_mnist(
+            args.classifier,
+            steps=steps,
+            label_expectation=args.label_expectation,
+            generated_batch_size=args.generated_batch_size,
+            discriminator_labeled_batch_size=args.discriminator_labeled_batch_size,
+            pseudo_labeled_fraction=args.pseudo_labeled_fraction,
+            input_noise=args.input_noise,
+            hidden_noise=args.hidden_noise,
+            learning_rate=args.g_learning_rate,
+            d_learning_rate=args.d_learning_rate,
+            decay_fraction=args.decay_fraction,
+            ema_momentum=args.ema_momentum,
+            entropy_weight=args.entropy_weight,
+            balance_weight=args.balance_weight,
+            pseudo_discriminative_weight=args.pseudo_discriminative_weight,
+            pseudo_discriminative_start=args.pseudo_discriminative_start,
+            seed=args.seed,
+            jit_compile=args.jit_compile,
+            steps_per_execution=args.steps_per_execution,
+        )
     return keras_sslgan.recipes.salimans_mnist(
         args.method,
-        steps=args.epochs * (len(x_unlabeled) // args.batch_size),
+        steps=steps,
         head=args.head,
         generator_loss=args.generator_loss,
         input_noise=args.input_noise,
@@ -115,7 +151,8 @@ def build_model(args, x_unlabeled):
     )
 
 
-def build_parser():
+def build_parser(method="fm_gan"):
+    """The options, with the defaults of `method` (`METHOD_DEFAULTS`)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data-dir",
@@ -128,7 +165,7 @@ def build_parser():
         default="fm_gan",
         choices=keras_sslgan.recipes.MNIST_METHODS,
         help="fm_gan: the SSL-GAN of Salimans et al.; supervised: the same discriminator "
-        "network on the labels alone",
+        "network on the labels alone; triple_gan: Triple-GAN of Li et al.",
     )
     parser.add_argument("--labels", type=int, default=100, help="labeled examples, balanced")
     parser.add_argument("--epochs", type=int, default=20)
@@ -219,7 +256,43 @@ def build_parser():
     )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
+    triple = parser.add_argument_group("triple_gan")
+    triple.add_argument("--classifier", default="mlp", choices=keras_sslgan.recipes.CLASSIFIERS)
+    triple.add_argument(
+        "--pretrain-epochs",
+        type=int,
+        default=0,
+        help="epochs (batches of 500 unlabeled) of classifier pre-training on the labels, "
+        "entropy and balance before the game (the authors: 30 with <= 100 labels)",
+    )
+    triple.add_argument("--label-expectation", default="argmax", choices=["argmax", "integrate"])
+    triple.add_argument(
+        "--generated-batch-size", type=int, default=None, help="default: --batch-size"
+    )
+    triple.add_argument(
+        "--discriminator-labeled-batch-size",
+        type=int,
+        default=None,
+        help="labeled pairs D sees per step (default: the labeled batch)",
+    )
+    triple.add_argument("--pseudo-labeled-fraction", type=float, default=0.5)
+    triple.add_argument("--balance-weight", type=float, default=1e-3)
+    triple.add_argument("--pseudo-discriminative-weight", type=float, default=0.1)
+    triple.add_argument(
+        "--pseudo-discriminative-start",
+        type=float,
+        default=0.3,
+        help="fraction of training after which C also learns from G's labeled samples",
+    )
+    parser.set_defaults(**METHOD_DEFAULTS.get(method, {}))
     return parser
+
+
+def parse_args(argv=None):
+    """The options of `argv`, with the defaults of its `--method`."""
+    method = argparse.ArgumentParser(add_help=False)
+    method.add_argument("--method", default="fm_gan")
+    return build_parser(method.parse_known_args(argv)[0].method).parse_args(argv)
 
 
 def run(**settings):
@@ -228,7 +301,7 @@ def run(**settings):
     `settings` are the command-line options as keyword arguments, e.g.
     `run(method="supervised", labels=20, seed=1)`; the others take their defaults.
     """
-    args = build_parser().parse_args([])
+    args = build_parser(settings.get("method", "fm_gan")).parse_args([])
     unknown = sorted(set(settings) - set(vars(args)))
     if unknown:
         raise TypeError(
@@ -277,6 +350,18 @@ def run(**settings):
             keras.callbacks.BackupAndRestore(state_dir),
         ]
     start = time.perf_counter()
+    resuming = args.backup_dir and os.path.exists(os.path.join(args.backup_dir, "state"))
+    if args.method == "triple_gan" and args.pretrain_epochs and not resuming:
+        # A run interrupted during pre-training pre-trains again.
+        model.pretrain_classifier(
+            (x_labeled, y_labeled),
+            x_unlabeled,
+            epochs=args.pretrain_epochs,
+            batch_size=min(500, len(x_unlabeled)),
+            labeled_batch_size=min(100, len(x_labeled)),
+            verbose=verbose,
+        )
+    pretrain_seconds = time.perf_counter() - start
     history = model.fit(
         (x_labeled, y_labeled),
         x_unlabeled,
@@ -306,8 +391,12 @@ def run(**settings):
 
     os.makedirs(args.output_dir, exist_ok=True)
     written = "summary.json"
-    if hasattr(model, "generator"):
+    if isinstance(model, keras_sslgan.TripleGAN):  # row k: ten samples of digit k
+        labels = np.repeat(np.arange(10), 10)
+        images = keras.ops.convert_to_numpy(model.generate(labels))
+    elif hasattr(model, "generator"):
         images = keras.ops.convert_to_numpy(model.generator(model.sample_latent(100)))
+    if hasattr(model, "generator"):
         grid_path = os.path.join(args.output_dir, "generated.png")
         keras.utils.save_img(grid_path, sample_grid(images), scale=True)
         written = f"{grid_path} and summary.json"
@@ -338,8 +427,10 @@ def run(**settings):
         # confusion[i][j]: test images of digit i classified as j (final EMA weights).
         "test_confusion": confusion.tolist(),
         "validation_accuracy": per_epoch[-1] if args.validation else None,
-        # Wall-clock seconds of this process's `fit` (a resumed run's: since it resumed).
+        # Wall-clock seconds of this process's `fit` (a resumed run's: since it resumed),
+        # classifier pre-training included.
         "train_seconds": train_seconds,
+        "pretrain_seconds": pretrain_seconds,
         "resumed_at_epoch": args.epochs - len(timer.seconds),
         "seconds_per_epoch": float(np.mean(epoch_seconds)),
         "final_logs": {k: float(v) for k, v in epoch_logs[-1].items() if k != "epoch_seconds"},
@@ -358,7 +449,7 @@ def run(**settings):
 
 
 def main(argv=None):
-    return run(**vars(build_parser().parse_args(argv)))
+    return run(**vars(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from keras_sslgan.callbacks import (
 from keras_sslgan.data import paired_dataset, split_labeled
 from keras_sslgan.engine import SemiSupervisedGAN
 from keras_sslgan.export import export_classifier, read_class_names
-from keras_sslgan.methods import SSLGAN, FeatureMatchingGAN, SupervisedBaseline
+from keras_sslgan.methods import SSLGAN, FeatureMatchingGAN, SupervisedBaseline, TripleGAN
 from keras_sslgan.schedules import HoldThenLinearDecay
 
 __version__ = "0.3.0.dev0"
@@ -30,6 +30,7 @@ __all__ = [
     "SupervisedBaseline",
     "SwapClassifierEMAWeights",
     "SwapDiscriminatorEMAWeights",
+    "TripleGAN",
     "datasets",
     "engine",
     "export_classifier",

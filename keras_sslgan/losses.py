@@ -193,31 +193,44 @@ def non_saturating_generator_loss(generated_logits, head="logsumexp"):
 # (x, y) comes from the data". BCE(D, 1) = softplus(-d) and BCE(D, 0) = softplus(d).
 
 
-def pair_discriminator_loss(real_logits, generated_logits, classified_logits, alpha=0.5):
+def pair_discriminator_loss(
+    real_logits, generated_logits, classified_logits, alpha=0.5, classified_weights=None
+):
     """Loss of Triple-GAN's pair discriminator D(x, y).
 
     `L_D = E_{(x,y) ~ real}[ -log D(x, y) ]
          + alpha * E_{y, z}[ -log(1 - D(G(z, y), y)) ]
-         + (1 - alpha) * E_{x ~ unlabeled}[ -log(1 - D(x, C(x))) ]`
+         + (1 - alpha) * E_{x ~ unlabeled} E_{y ~ p_C(y|x)}[ -log(1 - D(x, y)) ]`
 
     Real pairs are the labeled ones (the authors' MNIST script also counts unlabeled
     images with C's hard labels among them); the fakes are the generator's pairs and the
-    classifier's, weighted `alpha` and `1 - alpha` (1/2 each in the paper). Li et al.
-    2017, "Triple Generative Adversarial Nets": D's part of the three-player game.
+    classifier's, weighted `alpha` and `1 - alpha` (1/2 each in the paper). The
+    expectation over C's label is taken at one label per example (`classified_logits`
+    `(batch,)`: the argmax approximation) or exactly, over all K labels weighted by
+    `classified_weights = p_C(y|x)`. Li et al. 2017, "Triple Generative Adversarial
+    Nets": D's part of the three-player game.
 
     Args:
         real_logits: float tensor `(batch_r,)` or `(batch_r, 1)`, `d` of the real pairs.
         generated_logits: float tensor, `d` of the pairs `(G(z, y), y)`.
-        classified_logits: float tensor, `d` of the pairs `(x_u, C's label of x_u)`.
+        classified_logits: float tensor, `d` of the pairs `(x_u, C's label of x_u)`:
+            `(batch_u,)` or `(batch_u, 1)`, or `(batch_u, K)` (every label) with
+            `classified_weights`.
         alpha: float in [0, 1], the generator's share of the fake term.
+        classified_weights: float tensor `(batch_u, K)` or `None`: `p_C(y|x)`, rows
+            summing to 1, for the exact expectation.
 
     Returns:
         Scalar loss.
     """
+    if classified_weights is None:
+        classified = ops.mean(ops.softplus(classified_logits))
+    else:
+        classified = ops.mean(ops.sum(classified_weights * ops.softplus(classified_logits), -1))
     return (
         ops.mean(ops.softplus(-real_logits))
         + alpha * ops.mean(ops.softplus(generated_logits))
-        + (1 - alpha) * ops.mean(ops.softplus(classified_logits))
+        + (1 - alpha) * classified
     )
 
 
@@ -279,7 +292,7 @@ def classifier_adversarial_loss_argmax(class_logits, pair_logits, alpha=0.5):
     return (1 - alpha) * ops.mean(confidence * ops.softplus(-pair_logits))
 
 
-def class_balance_loss(class_logits):
+def class_balance_loss(class_logits, batch_mean=None):
     """Cross-entropy of the batch-mean prediction against the uniform distribution.
 
     `L_bal = -(1/K) sum_k log( mean_i p(k | x_i) )`, at its minimum `log K` when C's
@@ -289,9 +302,16 @@ def class_balance_loss(class_logits):
 
     Args:
         class_logits: float tensor `(batch, K)`.
+        batch_mean: callable or `None`: `(batch, K)` probabilities -> `(1, K)` mean.
+            `None` is the mean over this batch; under `tf.distribute` pass
+            `keras_sslgan.engine.distribute.global_mean` for the global batch's.
 
     Returns:
         Scalar loss, `>= log K`.
     """
-    mean_probabilities = ops.mean(ops.softmax(class_logits, axis=-1), axis=0)
+    probabilities = ops.softmax(class_logits, axis=-1)
+    if batch_mean is None:
+        mean_probabilities = ops.mean(probabilities, axis=0, keepdims=True)
+    else:
+        mean_probabilities = batch_mean(probabilities)
     return -ops.mean(ops.log(mean_probabilities))

@@ -6,11 +6,20 @@ changed everywhere.
 
 import keras
 
-from keras_sslgan.methods import FeatureMatchingGAN, SupervisedBaseline
-from keras_sslgan.networks import mnist_discriminator, mnist_generator
+from keras_sslgan.methods import FeatureMatchingGAN, SupervisedBaseline, TripleGAN
+from keras_sslgan.networks import (
+    conditional_mlp_generator,
+    mnist_conv_classifier,
+    mnist_discriminator,
+    mnist_generator,
+    mnist_mlp_classifier,
+    pair_discriminator,
+)
+from keras_sslgan.networks.mlp import MNIST_SHAPE
 from keras_sslgan.schedules import HoldThenLinearDecay
 
-MNIST_METHODS = ("fm_gan", "supervised")
+MNIST_METHODS = ("fm_gan", "supervised", "triple_gan")
+CLASSIFIERS = ("mlp", "conv")
 
 
 def _learning_rate(rate, steps, decay_fraction):
@@ -113,6 +122,128 @@ def salimans_mnist(
         ),
         unlabeled_weight=unlabeled_weight,
         entropy_weight=entropy_weight,
+        **compile_kwargs,
+    )
+    return model
+
+
+def li_mnist(
+    classifier="mlp",
+    *,
+    steps=None,
+    label_expectation="argmax",
+    generated_batch_size=None,
+    discriminator_labeled_batch_size=None,
+    pseudo_labeled_fraction=0.5,
+    input_noise=0.3,
+    hidden_noise=0.5,
+    learning_rate=1e-3,
+    d_learning_rate=None,
+    decay_fraction=1 / 3,
+    ema_momentum=0.99,
+    alpha=0.5,
+    entropy_weight=0.3,
+    balance_weight=1e-3,
+    pseudo_discriminative_weight=0.1,
+    pseudo_discriminative_start=0.3,
+    seed=0,
+    **compile_kwargs,
+):
+    """The MNIST Triple-GAN of Li et al. 2017, compiled.
+
+    Networks: G(z, y) 100-500-500-784 and D(x, y) 784-1000-500-250-250-250-1, the FM-GAN
+    MNIST networks with the one-hot label concatenated at every layer (D with Gaussian
+    noise of std `input_noise` on the input and `hidden_noise` after each hidden layer,
+    weight norm); C the FM-GAN discriminator's network (`classifier="mlp"`, so that the
+    two methods compare on one classifier) or the paper's 5-layer conv net with batch
+    norm and dropout (`"conv"`). Optimizers: Adam(`learning_rate`, beta_1=0.5) for all
+    three as in the authors' script (D's rate `d_learning_rate` if given); C keeps an
+    EMA of its weights (decay `ema_momentum`, 0.99 as the authors) for evaluation. With
+    `steps`, the rates hold for the first `1 - decay_fraction` of the steps and then
+    fall linearly to zero (the authors: x0.995 per epoch from epoch 300 of 1000).
+
+    Args:
+        classifier: `"mlp"` or `"conv"`.
+        steps: int or `None`, training steps the schedule spans; `None` keeps the rates
+            constant.
+        label_expectation, generated_batch_size, discriminator_labeled_batch_size,
+            pseudo_labeled_fraction: of `TripleGAN`.
+        input_noise, hidden_noise: floats, stds of the noise of D (and of the MLP C).
+        learning_rate: float, of the three optimizers.
+        d_learning_rate: float or `None` (`learning_rate`), D's rate.
+        decay_fraction: float in (0, 1], the final part of `steps` over which the rates
+            decay.
+        ema_momentum: float, or `None` for no EMA.
+        alpha, entropy_weight, balance_weight, pseudo_discriminative_weight: of
+            `TripleGAN.compile`.
+        pseudo_discriminative_start: float in [0, 1], the fraction of `steps` after
+            which R_P counts (0.3: the authors' epoch 300 of 1000); from the first step
+            when `steps` is `None`.
+        seed: int or `None`: the model's noise and data order, and the noise layers.
+        **compile_kwargs: `keras.Model.compile` arguments.
+
+    Returns:
+        A compiled `TripleGAN` for uint8 MNIST images (rescaled by 1/255).
+
+    Reference:
+    - [Li et al. 2017](https://arxiv.org/abs/1703.02291), section 4 and appendix
+    """
+    if classifier not in CLASSIFIERS:
+        raise ValueError(
+            f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={classifier!r}"
+        )
+    if not 0 <= pseudo_discriminative_start <= 1:
+        raise ValueError(
+            "`pseudo_discriminative_start` must be a fraction in [0, 1]. "
+            f"Received: pseudo_discriminative_start={pseudo_discriminative_start!r}"
+        )
+    # The generator first, as in `salimans_mnist`, then C: with one global seed the MLP
+    # C starts from the FM-GAN discriminator's weights.
+    generator = conditional_mlp_generator(100, 10, MNIST_SHAPE)
+    if classifier == "mlp":
+        classifier_network = mnist_mlp_classifier(
+            input_noise=input_noise, hidden_noise=hidden_noise, seed=seed
+        )
+    else:
+        classifier_network = mnist_conv_classifier(seed=seed)
+    discriminator = pair_discriminator(
+        MNIST_SHAPE,
+        10,
+        input_noise=input_noise,
+        hidden_noise=hidden_noise,
+        seed=None if seed is None else seed + 100,
+    )
+    model = TripleGAN(
+        generator=generator,
+        discriminator=discriminator,
+        classifier_network=classifier_network,
+        num_classes=10,
+        generated_batch_size=generated_batch_size,
+        discriminator_labeled_batch_size=discriminator_labeled_batch_size,
+        pseudo_labeled_fraction=pseudo_labeled_fraction,
+        preprocessing=keras.layers.Rescaling(1 / 255.0),
+        seed=seed,
+    )
+
+    def adam(rate, **ema):
+        return keras.optimizers.Adam(
+            _learning_rate(rate, steps, decay_fraction), beta_1=0.5, beta_2=0.999, **ema
+        )
+
+    model.compile(
+        d_optimizer=adam(d_learning_rate or learning_rate),
+        g_optimizer=adam(learning_rate),
+        c_optimizer=adam(
+            learning_rate,
+            use_ema=ema_momentum is not None,
+            ema_momentum=0.99 if ema_momentum is None else ema_momentum,
+        ),
+        alpha=alpha,
+        label_expectation=label_expectation,
+        entropy_weight=entropy_weight,
+        balance_weight=balance_weight,
+        pseudo_discriminative_weight=pseudo_discriminative_weight,
+        pseudo_discriminative_start=round(pseudo_discriminative_start * (steps or 0)),
         **compile_kwargs,
     )
     return model

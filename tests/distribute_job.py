@@ -5,6 +5,9 @@ python distribute_job.py parity OUT.npz
     global batch with one device and with MirroredStrategy over 2 replicas; writes
     the weights of both runs.
 
+python distribute_job.py triple OUT.npz
+    The same for a TripleGAN step (2 logical devices).
+
 python distribute_job.py worker OUT.npz   (with TF_CONFIG set)
     One worker of a MultiWorkerMirroredStrategy cluster: trains a few steps and
     writes its weights and the first and last discriminator loss.
@@ -16,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE == "parity":
+if MODE in ("parity", "triple"):
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -96,6 +99,63 @@ def parity():
     np.savez(OUT, **results)
 
 
+def build_triple(strategy):
+    keras.utils.set_random_seed(1)
+    networks = keras_sslgan.networks
+    quiet = dict(input_noise=0.0, hidden_noise=0.0)  # no noise layers (see `build`)
+    with strategy.scope():
+        model = keras_sslgan.TripleGAN(
+            generator=networks.conditional_mlp_generator(
+                4, 2, (2,), hidden_units=(16,), output_activation=None
+            ),
+            discriminator=networks.pair_discriminator((2,), 2, hidden_units=(16, 8), **quiet),
+            classifier_network=networks.mlp_classifier((2,), 2, hidden_units=(16, 8), **quiet),
+            num_classes=2,
+            # Per replica, as every batch size: None is the unlabeled batch's.
+            generated_batch_size=None,
+            pseudo_labeled_fraction=0.5,
+            seed=1,
+        )
+        model.compile(
+            # SGD: Adam's first step is lr * sign(g), which would blow a rounding
+            # difference in a near-zero gradient up to 2 * lr.
+            *(keras.optimizers.SGD(0.1) for _ in range(3)),
+            label_expectation="integrate",
+            balance_weight=0.5,
+            pseudo_discriminative_start=0,
+        )
+    return model
+
+
+def triple():
+    """One TripleGAN step on one global batch: 8 labeled and 16 unlabeled examples.
+
+    Each of 2 replicas splits its 8 unlabeled examples into C's 4 and D's 4; one device
+    splits its 16 into 8 and 8. The single device gets the unlabeled examples ordered so
+    that its split makes the same two sets.
+    """
+    (x_l, y_l), x_u = data()
+    x_l, y_l, x_u = x_l[:8], y_l[:8].astype("int32"), x_u[:16]
+    one_order = np.concatenate([x_u[0:4], x_u[8:12], x_u[4:8], x_u[12:16]])
+    results = {}
+    for name, strategy, unlabeled in (
+        ("one", tf.distribute.OneDeviceStrategy("/cpu:0"), one_order),
+        ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), x_u),
+    ):
+        model = build_triple(strategy)
+        networks = (model.discriminator, model.generator, model.classifier_network)
+        before = [np.asarray(v) for n in networks for v in n.weights]
+        batch = tf.data.Dataset.from_tensors(((x_l, y_l), unlabeled))
+        model.fit(batch, epochs=1, initialize=False, verbose=0)
+        results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
+        for i, (b, a) in enumerate(
+            zip(before, [np.asarray(v) for n in networks for v in n.weights])
+        ):
+            results[f"{name}_{i}"] = a
+            results[f"before_{i}"] = b
+    np.savez(OUT, **results)
+
+
 def worker():
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     (x_l, y_l), x_u = data()
@@ -121,4 +181,4 @@ def worker():
 
 
 if __name__ == "__main__":
-    parity() if MODE == "parity" else worker()
+    {"parity": parity, "triple": triple, "worker": worker}[MODE]()

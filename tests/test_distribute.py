@@ -38,6 +38,23 @@ def test_two_mirrored_replicas_make_the_step_of_one_device(tmp_path):
         assert len(set(r["draw_labels_one"])) == 2  # both classes drawn
 
 
+def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """Same pairs for D, balanced labels and noise for G, global batch norm and class
+    balance for C: two replicas update the three networks as one device does."""
+    out = str(tmp_path / "triple.npz")
+    done = run(["triple", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert int(r["mirrored_replicas"]) == 2
+        count = len([k for k in r.files if k.startswith("one_") and k != "one_replicas"])
+        assert count > 20
+        moved = 0.0
+        for i in range(count):
+            np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
+            moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
+        assert moved > 1e-3
+
+
 def free_ports(n):
     sockets = [socket.socket() for _ in range(n)]
     for s in sockets:

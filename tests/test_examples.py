@@ -26,14 +26,21 @@ def load_benchmark(name, monkeypatch):
     return load_example(name, BENCHMARKS)
 
 
-def test_ssl_gan_beats_supervised_only_on_two_circles():
-    """Same discriminator, same 8 labels, same steps: only the unlabeled data differs."""
-    two_circles = load_example("two_circles")
-    _, supervised, _ = two_circles.train("supervised", steps=3000, seed=0)
-    _, ssl_gan, _ = two_circles.train("fm_gan", steps=3000, seed=0)
-    print(f"two circles, 4 labels per class: supervised {supervised:.4f}, SSL-GAN {ssl_gan:.4f}")
-    assert ssl_gan >= 0.95
-    assert ssl_gan - supervised >= 0.2
+@pytest.fixture(scope="module")
+def supervised_on_two_circles():
+    """Test accuracy of supervised-only on the circles (seed 0, 3000 steps)."""
+    return load_example("two_circles").train("supervised", steps=3000, seed=0)[1]
+
+
+@pytest.mark.parametrize("method, at_least", [("fm_gan", 0.95), ("triple_gan", 0.9)])
+def test_ssl_beats_supervised_only_on_two_circles(supervised_on_two_circles, method, at_least):
+    """Same classifier network and start, same 8 labels, same steps: only the unlabeled
+    data differs."""
+    _, accuracy, _ = load_example("two_circles").train(method, steps=3000, seed=0)
+    supervised = supervised_on_two_circles
+    print(f"two circles, 4 labels per class: supervised {supervised:.4f}, {method} {accuracy:.4f}")
+    assert accuracy >= at_least
+    assert accuracy - supervised >= 0.2
 
 
 def test_two_circles_example_writes_its_picture(tmp_path):
@@ -41,6 +48,11 @@ def test_two_circles_example_writes_its_picture(tmp_path):
     accuracies = two_circles.main(["--steps", "200", "--output-dir", str(tmp_path)])
     assert set(accuracies) == {"supervised only", "SSL-GAN"}
     assert os.path.getsize(tmp_path / "two_circles.png") > 10_000
+    accuracies = two_circles.main(
+        ["--method", "triple_gan", "--steps", "100", "--output-dir", str(tmp_path)]
+    )
+    assert set(accuracies) == {"supervised only", "Triple-GAN"}
+    assert os.path.getsize(tmp_path / "two_circles_triple_gan.png") > 10_000
 
 
 def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
@@ -78,6 +90,22 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     assert confusion.sum(axis=1).tolist() == np.bincount(y_test).tolist()
     with open(tmp_path / "summary.json") as f:
         assert json.load(f)["labels"] == 20
+    assert os.path.getsize(tmp_path / "generated.png") > 1_000
+
+
+def test_mnist_example_trains_triple_gan_with_the_conv_classifier(data_dir, tmp_path):
+    mnist = load_example("mnist")
+    summary = mnist.main(
+        ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "triple_gan"]
+        + ["--classifier", "conv", "--pretrain-epochs", "1", "--labels", "20"]
+        + ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path), "--verbose", "0"]
+    )
+    assert summary["method"] == "triple_gan" and summary["settings"]["classifier"] == "conv"
+    # Triple-GAN's own defaults, not FM-GAN's.
+    assert summary["d_learning_rate"] == 1e-3 and summary["ema_momentum"] == 0.99
+    assert summary["batch_size"] == 200 and summary["entropy_weight"] == 0.3
+    assert 0 < summary["pretrain_seconds"] < summary["train_seconds"]
+    assert np.array(summary["test_confusion"]).sum() == 10_000
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 

@@ -158,3 +158,22 @@ def test_class_balance_loss_by_hand():
     expected = -(math.log(0.75) + math.log(0.25)) / 2
     assert float(losses.class_balance_loss(skewed)) == pytest.approx(expected, rel=1e-6)
     assert expected > math.log(2)
+
+
+def test_pair_discriminator_loss_sums_over_labels_with_the_classifier_weights():
+    real, generated = np.array([0.0], "float32"), np.array([1.0], "float32")
+    # Two unlabeled examples, every label's logit, C's p = (3/4, 1/4) and (1/2, 1/2).
+    every = np.array([[0.0, 1.0], [2.0, -2.0]], "float32")
+    weights = np.array([[0.75, 0.25], [0.5, 0.5]], "float32")
+    classified = (0.75 * math.log(2) + 0.25 * softplus(1.0) + 0.5 * softplus(2.0)
+                  + 0.5 * softplus(-2.0)) / 2  # fmt: skip
+    expected = math.log(2) + 0.4 * softplus(1.0) + 0.6 * classified
+    got = losses.pair_discriminator_loss(real, generated, every, 0.4, classified_weights=weights)
+    assert float(got) == pytest.approx(expected, rel=1e-6)
+
+
+def test_class_balance_loss_takes_the_mean_it_is_given():
+    """Under tf.distribute the mean is the global batch's: the loss uses what it is given."""
+    logits = np.array([[math.log(3.0), 0.0]], "float32")  # p = (3/4, 1/4)
+    uniform = losses.class_balance_loss(logits, batch_mean=lambda p: np.full((1, 2), 0.5))
+    assert float(uniform) == pytest.approx(math.log(2), rel=1e-6)

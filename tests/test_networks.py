@@ -177,3 +177,22 @@ def test_conditional_generator_and_pair_discriminator_take_the_label_at_every_la
             np.asarray(model([z, labels] if model is g else [x, labels])),
             atol=1e-6,
         )
+
+
+def test_the_classifiers_give_logits_and_the_conv_one_its_weight_decay():
+    mlp = networks.mnist_mlp_classifier(seed=0)
+    assert mlp.output_shape == (None, 10)
+    assert [type(layer).__name__ for layer in mlp.layers].count("WeightNormDense") == 6
+    conv = networks.mnist_conv_classifier(weight_decay=1e-2, seed=0)
+    assert conv.output_shape == (None, 10)
+    images = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    assert conv(images).shape == (4, 10)
+    # The L2 penalty on the output weights, as a loss of the network: 1e-2 * sum(W^2).
+    kernel = np.asarray(conv.get_layer("logits").kernel)
+    (penalty,) = conv.losses
+    np.testing.assert_allclose(float(penalty), 1e-2 * np.sum(kernel**2), rtol=1e-5)
+    # Dropout in training only.
+    np.testing.assert_allclose(conv(images), conv(images), atol=1e-6)
+    assert not np.allclose(conv(images, training=True), conv(images, training=True))
+    with pytest.raises(ValueError, match="weight_decay=-1"):
+        networks.mnist_conv_classifier(weight_decay=-1)

@@ -147,6 +147,14 @@ class SemiSupervisedGAN(keras.Model):
             batch_size,
         )
 
+    def balanced_labels(self, batch_size):
+        """`(batch_size,)` int32 classes `0, 1, .., K-1, 0, 1, ..` over the global batch,
+        per replica: every class equally often (to one) in each global batch, as
+        Triple-GAN's generator batches are made."""
+        return distribute.replica_slice(
+            lambda n: ops.cast(ops.arange(n) % self.num_classes, "int32"), batch_size
+        )
+
     # --- Classifier -------------------------------------------------------------------
 
     def preprocess(self, x):
@@ -261,6 +269,10 @@ class SemiSupervisedGAN(keras.Model):
         tf.debugging.assert_non_negative(y_labeled, message="labels must be >= 0")
         tf.debugging.assert_less(
             y_labeled, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
+        )
+        x_labeled, x_unlabeled = (
+            ops.convert_to_tensor(x_labeled),
+            ops.convert_to_tensor(x_unlabeled),
         )
         return (self.preprocess(x_labeled), y_labeled), self.preprocess(x_unlabeled)
 

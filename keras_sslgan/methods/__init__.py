@@ -2,5 +2,6 @@
 
 from keras_sslgan.methods.fm_gan import SSLGAN, FeatureMatchingGAN
 from keras_sslgan.methods.supervised import SupervisedBaseline
+from keras_sslgan.methods.triple_gan import TripleGAN
 
-__all__ = ["SSLGAN", "FeatureMatchingGAN", "SupervisedBaseline"]
+__all__ = ["SSLGAN", "FeatureMatchingGAN", "SupervisedBaseline", "TripleGAN"]

@@ -2,9 +2,10 @@
 
 import keras
 import tensorflow as tf
+from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import SemiSupervisedGAN
+from keras_sslgan.engine import SemiSupervisedGAN, distribute
 
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
@@ -15,7 +16,10 @@ class SupervisedBaseline(SemiSupervisedGAN):
     batches, steps, optimizer and data-dependent initialization, with the unlabeled
     data used for nothing but that initialization and the epoch length (one epoch is
     still one pass over the unlabeled data). Each step is one update on
-    `L = L_supervised(labeled)`.
+    `L = L_supervised(labeled)`, or, with `entropy_weight` or `balance_weight` set at
+    `compile`, on `L_supervised(labeled) + entropy_weight * L_entropy(unlabeled)
+    + balance_weight * L_balance(unlabeled)`: entropy minimization with a class-balance
+    term (Grandvalet and Bengio 2005), the classifier pre-training of Triple-GAN.
 
     Args:
         classifier_network: `keras.Model` mapping examples to class logits, or to
@@ -41,28 +45,57 @@ class SupervisedBaseline(SemiSupervisedGAN):
 
     players = {"classifier_network": "c_optimizer"}
     classifying_player = "classifier_network"
-    metric_names = ("supervised_loss", "labeled_accuracy")
+    metric_names = ("supervised_loss", "labeled_accuracy", "entropy_loss", "balance_loss")
 
     def __init__(self, classifier_network, num_classes, preprocessing=None, seed=None, **kwargs):
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
         # === Networks ===
         self.classifier_network = classifier_network
 
-    def compile(self, c_optimizer, **kwargs):
-        """Configures the classifier's optimizer.
+    def compile(self, c_optimizer, entropy_weight=0.0, balance_weight=0.0, **kwargs):
+        """Configures the classifier's optimizer and the weights of the unlabeled terms.
 
         Args:
             c_optimizer: `keras.optimizers.Optimizer` of the classifier. With
                 `use_ema=True`, evaluation and prediction after `fit` use the moving
                 average of its weights.
+            entropy_weight: float >= 0, weight of the conditional entropy of the
+                predictions on the unlabeled batch (`losses.conditional_entropy_loss`).
+            balance_weight: float >= 0, weight of the class-balance term on the
+                unlabeled batch (`losses.class_balance_loss`). With both weights 0 (the
+                default) the unlabeled batch is not used.
             **kwargs: `keras.Model.compile` arguments.
         """
-        super().compile(optimizers={"c_optimizer": c_optimizer}, **kwargs)
+        for name, value in (("entropy_weight", entropy_weight), ("balance_weight", balance_weight)):
+            if not value >= 0:
+                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        super().compile(
+            optimizers={"c_optimizer": c_optimizer},
+            settings={
+                "entropy_weight": float(entropy_weight),
+                "balance_weight": float(balance_weight),
+            },
+            **kwargs,
+        )
 
     def train_step(self, data):
-        (x_labeled, y_labeled), _ = self.unpack(data)
+        (x_labeled, y_labeled), x_unlabeled = self.unpack(data)
+        num_labeled = ops.shape(x_labeled)[0]
+        uses_unlabeled = bool(self.entropy_weight or self.balance_weight)
         with tf.GradientTape() as tape:
-            logits = self.class_logits(x_labeled, training=True)
-            loss = losses.supervised_loss(y_labeled, logits, self.num_classes)
+            x = ops.concatenate([x_labeled, x_unlabeled], 0) if uses_unlabeled else x_labeled
+            logits = self.class_logits(x, training=True)
+            labeled_logits, unlabeled_logits = logits[:num_labeled], logits[num_labeled:]
+            supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
+            entropy = balance = ops.zeros(())
+            if uses_unlabeled:
+                entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
+                balance = losses.class_balance_loss(unlabeled_logits, distribute.global_mean)
+            loss = supervised + self.entropy_weight * entropy + self.balance_weight * balance
         self.update("classifier_network", tape, loss)
-        return self.report(supervised_loss=loss, labeled_accuracy=self.correct(logits, y_labeled))
+        return self.report(
+            supervised_loss=supervised,
+            labeled_accuracy=self.correct(labeled_logits, y_labeled),
+            entropy_loss=entropy,
+            balance_loss=balance,
+        )

@@ -1,5 +1,10 @@
 """Generators, discriminators (also conditional ones), and the layers they need."""
 
+from keras_sslgan.networks.classifiers import (
+    mlp_classifier,
+    mnist_conv_classifier,
+    mnist_mlp_classifier,
+)
 from keras_sslgan.networks.conditional import conditional_mlp_generator, pair_discriminator
 from keras_sslgan.networks.conv import conv_discriminator, conv_generator
 from keras_sslgan.networks.initialization import initialize_from_data
@@ -19,9 +24,12 @@ __all__ = [
     "conv_discriminator",
     "conv_generator",
     "initialize_from_data",
+    "mlp_classifier",
     "mlp_discriminator",
     "mlp_generator",
+    "mnist_conv_classifier",
     "mnist_discriminator",
     "mnist_generator",
+    "mnist_mlp_classifier",
     "pair_discriminator",
 ]

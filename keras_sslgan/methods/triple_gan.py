@@ -1,0 +1,478 @@
+"""Triple-GAN (Li, Xu, Zhu, Zhang 2017): a classifier, a conditional generator and a pair
+discriminator play a three-player game.
+
+The classifier C(x) -> p(y|x) and the generator G(z, y) -> x each make (image, label)
+pairs; the discriminator D(x, y) tells the data's pairs from theirs. C learns from the
+labels, from D (its pairs of unlabeled images with its own labels should look real), and,
+late in training, from G's labeled samples.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_sslgan import losses
+from keras_sslgan.engine import SemiSupervisedGAN, distribute
+from keras_sslgan.engine.trainer import LATENT_DISTRIBUTIONS
+from keras_sslgan.methods.supervised import SupervisedBaseline
+from keras_sslgan.networks.initialization import initialize_from_data
+
+LABEL_EXPECTATIONS = ("argmax", "integrate")
+
+
+@keras.saving.register_keras_serializable(package="keras_sslgan")
+class TripleGAN(SemiSupervisedGAN):
+    """Triple-GAN: classifier C, conditional generator G and pair discriminator D.
+
+    Each training step updates D, then G, then C (the authors' order), with
+    `alpha` the generator's share of the fakes and C's `1 - alpha`:
+
+    - D on `L_D = E_real[-log D(x, y)] + alpha E_G[-log(1 - D(G(z, y), y))]
+      + (1 - alpha) E_u E_{y ~ C}[-log(1 - D(x, y))]`
+      (`losses.pair_discriminator_loss`). The real pairs are the labeled pairs and, as
+      in the authors' code, part of the unlabeled batch with C's most probable labels.
+    - G on `alpha E_G[-log D(G(z, y), y)]` (`losses.pair_generator_loss`), with the
+      labels `y` balanced over the classes.
+    - C on `(1 - alpha) E_u E_{y ~ C}[-log D(x, y)] + CE(labeled)
+      + entropy_weight H(C(x_u)) + balance_weight L_bal(C(x_u))
+      + pseudo_discriminative_weight CE(C(G(z, y)), y)` (the last term, R_P, from
+      step `pseudo_discriminative_start` on), plus the network's own losses (weight
+      decay).
+
+    The unlabeled batch is split: its first part is C's (its adversarial, entropy and
+    balance terms, and D's fake pairs of C), its last `pseudo_labeled_fraction` is D's
+    real pairs with C's labels. The expectation over C's label is taken at C's most
+    probable label (`label_expectation="argmax"`, the authors' MNIST choice: D's fake
+    term unweighted, C's weighted by `p_C(y*|x)`) or over all K labels
+    (`"integrate"`, K discriminator passes per example). C's labels come from its
+    training-mode pass (noise and dropout on), as in the authors' code.
+
+    `predict`, `evaluate`, `classifier` and export use C (the moving average of its
+    weights after `fit` if its optimizer has `use_ema=True`). `pretrain_classifier`
+    trains C alone first, on the labels and the unlabeled entropy and balance terms.
+
+    Args:
+        generator: `keras.Model` G, `[noise (batch, latent_dim), labels (batch,)]` ->
+            examples (`keras_sslgan.networks.conditional_mlp_generator`).
+        discriminator: `keras.Model` D, `[examples, labels (batch,)]` -> `(batch, 1)`
+            logits of "a real pair" (`keras_sslgan.networks.pair_discriminator`).
+        classifier_network: `keras.Model` C, examples -> `(batch, K)` logits, or
+            `[logits, ...]` (`keras_sslgan.networks.mnist_mlp_classifier`,
+            `mnist_conv_classifier`).
+        num_classes: int, K.
+        latent_distribution: `"uniform"` (in [0, 1), as the authors) or `"normal"`.
+        generated_batch_size: int or `None`, G's pairs per step (per replica); `None`
+            uses the unlabeled batch size.
+        discriminator_labeled_batch_size: int or `None`, how many of the step's labeled
+            pairs D sees as real (the first ones; per replica). `None`: all. The authors
+            show D `max(labels / 100, 1)` labeled pairs per step, so that D sees each
+            labeled example about as often as each unlabeled one.
+        pseudo_labeled_fraction: float in [0, 1), the part of the unlabeled batch D
+            sees as real pairs with C's labels (the authors': 400 of 500, 0.8). 0 is
+            the paper's game, with the labeled pairs D's only real ones.
+        preprocessing: `keras.layers.Layer` or `None`, applied to real data.
+        seed: int or `None`. Seed of the noise and of the data order.
+        **kwargs: base model arguments (`name`, ...).
+
+    Example:
+    ```python
+    model = keras_sslgan.TripleGAN(
+        generator=keras_sslgan.networks.conditional_mlp_generator(100, 10, (28, 28, 1)),
+        discriminator=keras_sslgan.networks.pair_discriminator((28, 28, 1), 10),
+        classifier_network=keras_sslgan.networks.mnist_conv_classifier(),
+        num_classes=10,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        c_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, use_ema=True, ema_momentum=0.99),
+    )
+    model.pretrain_classifier((x_labeled, y_labeled), x_unlabeled, epochs=5)
+    model.fit((x_labeled, y_labeled), x_unlabeled, epochs=10)
+    probabilities = model.predict(x_test)
+    ```
+
+    Reference:
+    - [Li et al. 2017](https://arxiv.org/abs/1703.02291)
+    """
+
+    players = {
+        "discriminator": "d_optimizer",
+        "generator": "g_optimizer",
+        "classifier_network": "c_optimizer",
+    }
+    classifying_player = "classifier_network"
+    metric_names = (
+        "d_loss",
+        "g_loss",
+        "c_loss",
+        "supervised_loss",
+        "adversarial_loss",
+        "entropy_loss",
+        "balance_loss",
+        "pseudo_discriminative_loss",
+        "labeled_accuracy",
+    )
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        classifier_network,
+        num_classes,
+        latent_distribution="uniform",
+        generated_batch_size=None,
+        discriminator_labeled_batch_size=None,
+        pseudo_labeled_fraction=0.5,
+        preprocessing=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"`latent_distribution` must be one of {LATENT_DISTRIBUTIONS}. "
+                f"Received: latent_distribution={latent_distribution!r}"
+            )
+        for name, value in (
+            ("generated_batch_size", generated_batch_size),
+            ("discriminator_labeled_batch_size", discriminator_labeled_batch_size),
+        ):
+            if value is not None and (int(value) != value or value < 1):
+                raise ValueError(
+                    f"`{name}` must be a positive integer or None. Received: {name}={value!r}"
+                )
+        if not 0 <= pseudo_labeled_fraction < 1:
+            raise ValueError(
+                "`pseudo_labeled_fraction` must be in [0, 1). "
+                f"Received: pseudo_labeled_fraction={pseudo_labeled_fraction!r}"
+            )
+        self._check_networks(generator, discriminator, classifier_network)
+
+        # === Networks ===
+        self.generator = generator
+        self.discriminator = discriminator
+        self.classifier_network = classifier_network
+
+        # === Config ===
+        self.latent_distribution = latent_distribution
+        self.generated_batch_size = generated_batch_size
+        self.discriminator_labeled_batch_size = discriminator_labeled_batch_size
+        self.pseudo_labeled_fraction = float(pseudo_labeled_fraction)
+        self.latent_dim = generator.inputs[0].shape[-1]
+        # Steps of `pretrain_classifier` done; saved with the model.
+        self.pretraining_steps = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False, name="pretraining_steps"
+        )
+
+    @staticmethod
+    def _check_networks(generator, discriminator, classifier_network):
+        for name, network in (("generator", generator), ("discriminator", discriminator)):
+            inputs = getattr(network, "inputs", None)
+            if not inputs or len(inputs) != 2:
+                raise ValueError(
+                    f"`{name}` must be a functional keras.Model with two inputs "
+                    f"(`[{'noise' if name == 'generator' else 'examples'}, labels]`). "
+                    f"Received inputs: {[tuple(i.shape) for i in inputs or []]}"
+                )
+        shapes = {
+            "the generator's output": tuple(generator.output_shape[1:]),
+            "the discriminator's examples": tuple(discriminator.inputs[0].shape[1:]),
+            "the classifier's input": tuple(classifier_network.input_shape[1:]),
+        }
+        if len(set(shapes.values())) != 1:
+            raise ValueError(
+                f"The networks must agree on the shape of an example. Received: {shapes}"
+            )
+
+    def compile(
+        self,
+        d_optimizer,
+        g_optimizer,
+        c_optimizer,
+        alpha=0.5,
+        label_expectation="argmax",
+        entropy_weight=0.3,
+        balance_weight=1e-3,
+        pseudo_discriminative_weight=0.1,
+        pseudo_discriminative_start=0,
+        **kwargs,
+    ):
+        """Configures the three optimizers and the weights of the three losses.
+
+        Args:
+            d_optimizer, g_optimizer: `keras.optimizers.Optimizer` of D and G.
+            c_optimizer: `keras.optimizers.Optimizer` of C. With `use_ema=True`,
+                evaluation, prediction and export after `fit` use the moving average of
+                its weights (the authors evaluate an average with decay 0.99).
+            alpha: float in [0, 1], G's share of D's fakes (C's is `1 - alpha`).
+            label_expectation: `"argmax"` or `"integrate"` (see the class).
+            entropy_weight: float >= 0, weight of C's conditional entropy on the
+                unlabeled batch (0.3 in the authors' code).
+            balance_weight: float >= 0, weight of the class-balance term on C's
+                unlabeled predictions (1e-3).
+            pseudo_discriminative_weight: float >= 0, weight of R_P =
+                CE(C(G(z, y)), y) (0.1).
+            pseudo_discriminative_start: int >= 0, the training step from which R_P
+                counts (the authors: epoch 300 of 1000).
+            **kwargs: `keras.Model.compile` arguments.
+        """
+        if label_expectation not in LABEL_EXPECTATIONS:
+            raise ValueError(
+                f"`label_expectation` must be one of {LABEL_EXPECTATIONS}. "
+                f"Received: label_expectation={label_expectation!r}"
+            )
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha!r}")
+        for name, value in (
+            ("entropy_weight", entropy_weight),
+            ("balance_weight", balance_weight),
+            ("pseudo_discriminative_weight", pseudo_discriminative_weight),
+            ("pseudo_discriminative_start", pseudo_discriminative_start),
+        ):
+            if not value >= 0:
+                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value!r}")
+        if int(pseudo_discriminative_start) != pseudo_discriminative_start:
+            raise ValueError(
+                "`pseudo_discriminative_start` must be an integer (a training step). "
+                f"Received: pseudo_discriminative_start={pseudo_discriminative_start!r}"
+            )
+        super().compile(
+            optimizers={
+                "d_optimizer": d_optimizer,
+                "g_optimizer": g_optimizer,
+                "c_optimizer": c_optimizer,
+            },
+            settings={
+                "alpha": float(alpha),
+                "label_expectation": label_expectation,
+                "entropy_weight": float(entropy_weight),
+                "balance_weight": float(balance_weight),
+                "pseudo_discriminative_weight": float(pseudo_discriminative_weight),
+                "pseudo_discriminative_start": int(pseudo_discriminative_start),
+            },
+            **kwargs,
+        )
+
+    # --- Networks ---------------------------------------------------------------------
+
+    def generate(self, labels, training=False):
+        """G's examples for `labels` `(batch,)` int, from the model's noise."""
+        labels = ops.cast(labels, "int32")
+        noise = self.sample_noise(ops.shape(labels)[0], self.latent_dim, self.latent_distribution)
+        return self.generator([noise, labels], training=training)
+
+    def discriminate(self, x, labels, training=True):
+        """`d(x, y)` `(batch,)` in float32: D's logit of "a real pair"."""
+        logits = self.discriminator([x, ops.cast(labels, "int32")], training=training)
+        return ops.reshape(ops.cast(logits, "float32"), (-1,))
+
+    def every_label(self, x):
+        """`(x repeated K times per example, labels 0..K-1 per example)`: the K pairs of
+        each example, example-major, for the exact expectation over labels."""
+        repeated = ops.repeat(x, self.num_classes, axis=0)
+        labels = ops.tile(ops.arange(self.num_classes, dtype="int32"), [ops.shape(x)[0]])
+        return repeated, labels
+
+    # --- The objective ----------------------------------------------------------------
+
+    def split_unlabeled(self, x_unlabeled):
+        """`(C's part, D's pseudo-labeled part)` of the unlabeled batch."""
+        num_unlabeled = x_unlabeled.shape[0]
+        if num_unlabeled is None:
+            num_unlabeled = ops.shape(x_unlabeled)[0]
+        num_pseudo = ops.cast(
+            ops.round(self.pseudo_labeled_fraction * ops.cast(num_unlabeled, "float32")), "int32"
+        )
+        num_classified = num_unlabeled - num_pseudo
+        return x_unlabeled[:num_classified], x_unlabeled[num_classified:]
+
+    def train_step(self, data):
+        (x_labeled, y_labeled), x_unlabeled = self.unpack(data)
+        x_classified, x_pseudo = self.split_unlabeled(x_unlabeled)
+        num_classified = ops.shape(x_classified)[0]
+        num_generated = self.generated_batch_size or ops.shape(x_unlabeled)[0]
+        y_generated = self.balanced_labels(num_generated)
+        integrate = self.label_expectation == "integrate"
+
+        # C's labels of the unlabeled batch: its probabilities on C's part, its most
+        # probable labels on D's pseudo-labeled part (no gradient: D's step).
+        logits = self.class_logits(x_unlabeled, training=True)
+        classified_probabilities = ops.softmax(logits[:num_classified])
+        pseudo_labels = ops.argmax(logits[num_classified:], axis=-1)
+
+        # D: real pairs (labeled, pseudo-labeled), G's pairs and C's pairs in one pass.
+        d_labeled = self.discriminator_labeled_batch_size
+        x_real = ops.concatenate([x_labeled[:d_labeled], x_pseudo], axis=0)
+        y_real = ops.concatenate([y_labeled[:d_labeled], ops.cast(pseudo_labels, "int32")], 0)
+        num_real = ops.shape(x_real)[0]
+        x_generated = self.generate(y_generated, training=True)
+        if integrate:
+            x_pairs, y_pairs = self.every_label(x_classified)
+        else:
+            x_pairs, y_pairs = x_classified, ops.argmax(classified_probabilities, axis=-1)
+        with tf.GradientTape() as tape:
+            d = self.discriminate(
+                ops.concatenate([x_real, x_generated, x_pairs], axis=0),
+                ops.concatenate([y_real, y_generated, ops.cast(y_pairs, "int32")], axis=0),
+            )
+            classified = d[num_real + num_generated :]
+            d_loss = losses.pair_discriminator_loss(
+                d[:num_real],
+                d[num_real : num_real + num_generated],
+                ops.reshape(classified, (num_classified, -1)),
+                self.alpha,
+                classified_weights=classified_probabilities if integrate else None,
+            )
+        self.update("discriminator", tape, d_loss)
+
+        # G: its pairs should look real to the updated D.
+        with tf.GradientTape() as tape:
+            d = self.discriminate(self.generate(y_generated, training=True), y_generated)
+            g_loss = losses.pair_generator_loss(d, self.alpha)
+        self.update("generator", tape, g_loss)
+
+        # C: labels, D's verdict on its pairs, entropy, balance, and G's labeled samples.
+        with tf.GradientTape() as tape:
+            logits = self.class_logits(
+                ops.concatenate([x_labeled, x_classified], axis=0), training=True
+            )
+            labeled_logits = logits[: ops.shape(x_labeled)[0]]
+            classified_logits = logits[ops.shape(x_labeled)[0] :]
+            supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
+            if integrate:
+                pairs = self.discriminate(*self.every_label(x_classified))
+                adversarial = losses.classifier_adversarial_loss(
+                    classified_logits, ops.reshape(pairs, (num_classified, -1)), self.alpha
+                )
+            else:
+                pairs = self.discriminate(x_classified, ops.argmax(classified_logits, axis=-1))
+                adversarial = losses.classifier_adversarial_loss_argmax(
+                    classified_logits, pairs, self.alpha
+                )
+            entropy = losses.conditional_entropy_loss(classified_logits, self.num_classes)
+            balance = losses.class_balance_loss(classified_logits, distribute.global_mean)
+            pseudo = self.pseudo_discriminative_loss(y_generated)
+            c_loss = (
+                adversarial
+                + supervised
+                + self.entropy_weight * entropy
+                + self.balance_weight * balance
+                + self.pseudo_discriminative_weight * pseudo
+            )
+        self.update("classifier_network", tape, c_loss)
+
+        return self.report(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            c_loss=c_loss,
+            supervised_loss=supervised,
+            adversarial_loss=adversarial,
+            entropy_loss=entropy,
+            balance_loss=balance,
+            pseudo_discriminative_loss=pseudo,
+            labeled_accuracy=self.correct(labeled_logits, y_labeled),
+        )
+
+    def pseudo_discriminative_loss(self, labels):
+        """R_P = CE(C(G(z, y)), y) on fresh samples of G, counted from step
+        `pseudo_discriminative_start` on (0 before).
+
+        It is computed at every step and multiplied by 0 before its start: a conditional
+        around it would hold the generator's cross-replica batch norm, which
+        `tf.distribute` does not allow inside control flow.
+        """
+        if not self.pseudo_discriminative_weight:
+            return ops.zeros(())
+        logits = self.class_logits(self.generate(labels, training=True), training=True)
+        # The C update of step s runs when D's optimizer has made s + 1 updates.
+        step = self.optimizer_of("discriminator").iterations - 1
+        counts = ops.cast(step >= self.pseudo_discriminative_start, "float32")
+        return counts * losses.supervised_loss(labels, logits, self.num_classes)
+
+    # --- Pre-training and initialization ----------------------------------------------
+
+    def pretrain_classifier(
+        self,
+        labeled,
+        unlabeled,
+        *,
+        epochs=1,
+        optimizer=None,
+        entropy_weight=0.3,
+        balance_weight=0.3,
+        batch_size=500,
+        labeled_batch_size=100,
+        **kwargs,
+    ):
+        """Trains C alone before the game, as the authors do with 100 labels or fewer.
+
+        C learns from `CE(labeled) + entropy_weight H(C(x_u)) + balance_weight
+        L_bal(C(x_u))` (`keras_sslgan.SupervisedBaseline` with these weights), with
+        its own optimizer (the authors': Adam(3e-4) for 30 epochs of 500 unlabeled and
+        100 labeled examples a step). The data-dependent initialization of C, if it has
+        weight-normalized layers, happens here, and `fit` then leaves C as trained.
+        C's optimizer in the game, and its moving average, start afterwards.
+
+        Args:
+            labeled, unlabeled: as for `fit`.
+            epochs: int >= 0, passes over the unlabeled data.
+            optimizer: `keras.optimizers.Optimizer` or `None` for
+                `Adam(3e-4, beta_1=0.9, beta_2=0.999)`.
+            entropy_weight, balance_weight: floats >= 0 (0.3 and 0.3 in the authors'
+                pre-training).
+            batch_size, labeled_batch_size: ints, per step.
+            **kwargs: `fit` arguments (`verbose`, `callbacks`, `steps_per_epoch`, ...).
+
+        Returns:
+            The `History` of the pre-training `fit`.
+        """
+        if optimizer is None:
+            optimizer = keras.optimizers.Adam(3e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+        pretraining = _classifier_pretraining(self)
+        pretraining.compile(
+            c_optimizer=optimizer, entropy_weight=entropy_weight, balance_weight=balance_weight
+        )
+        history = pretraining.fit(
+            labeled,
+            unlabeled,
+            batch_size=batch_size,
+            labeled_batch_size=labeled_batch_size,
+            epochs=epochs,
+            initialize=self.training_step() == 0 and int(self.pretraining_steps.numpy()) == 0,
+            **kwargs,
+        )
+        self.pretraining_steps.assign_add(pretraining.training_step())
+        return history
+
+    def initialize_networks(self, x_unlabeled):
+        """Data-dependent initialization of D (with C's labels of the examples, or
+        uniform random ones) and, unless it was pre-trained, of C."""
+        if int(self.pretraining_steps.numpy()) == 0:
+            initialize_from_data(self.classifier_network, x_unlabeled)
+        labels = ops.argmax(self.class_logits(x_unlabeled, training=False), axis=-1)
+        initialize_from_data(self.discriminator, [x_unlabeled, ops.cast(labels, "int32")])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "latent_distribution": self.latent_distribution,
+                "generated_batch_size": self.generated_batch_size,
+                "discriminator_labeled_batch_size": self.discriminator_labeled_batch_size,
+                "pseudo_labeled_fraction": self.pseudo_labeled_fraction,
+            }
+        )
+        return config
+
+
+def _classifier_pretraining(model):
+    return SupervisedBaseline(
+        model.classifier_network,
+        model.num_classes,
+        preprocessing=model.preprocessing,
+        seed=model.seed,
+        name="classifier_pretraining",
+    )
