@@ -93,14 +93,15 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 
-def test_mnist_example_trains_triple_gan_with_the_conv_classifier(data_dir, tmp_path):
+@pytest.mark.parametrize("classifier", ["mlp", pytest.param("conv", marks=pytest.mark.slow)])
+def test_mnist_example_trains_triple_gan(data_dir, tmp_path, classifier):
     mnist = load_example("mnist")
     summary = mnist.main(
         ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "triple_gan"]
-        + ["--classifier", "conv", "--pretrain-epochs", "1", "--labels", "20"]
+        + ["--classifier", classifier, "--pretrain-epochs", "1", "--labels", "20"]
         + ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path), "--verbose", "0"]
     )
-    assert summary["method"] == "triple_gan" and summary["settings"]["classifier"] == "conv"
+    assert summary["method"] == "triple_gan" and summary["settings"]["classifier"] == classifier
     # Triple-GAN's own defaults, not FM-GAN's.
     assert summary["d_learning_rate"] == 1e-3 and summary["ema_momentum"] == 0.99
     assert summary["batch_size"] == 200 and summary["entropy_weight"] == 0.3
