@@ -189,6 +189,7 @@ def test_the_classifiers_give_logits_and_the_conv_one_its_weight_decay():
     assert conv(images).shape == (4, 10)
     # The L2 penalty on the output weights, as a loss of the network: 1e-2 * sum(W^2).
     kernel = np.asarray(conv.get_layer("logits").kernel)
+    assert {layer.momentum for layer in conv.layers if hasattr(layer, "moving_mean")} == {0.9}
     (penalty,) = conv.losses
     np.testing.assert_allclose(float(penalty), 1e-2 * np.sum(kernel**2), rtol=1e-5)
     # Dropout in training only.

@@ -45,7 +45,10 @@ class TripleGAN(SemiSupervisedGAN):
     probable label (`label_expectation="argmax"`, the authors' MNIST choice: D's fake
     term unweighted, C's weighted by `p_C(y*|x)`) or over all K labels
     (`"integrate"`, K discriminator passes per example). C's labels come from its
-    training-mode pass (noise and dropout on), as in the authors' code.
+    training-mode pass (noise and dropout on), as in the authors' code. Measured on MNIST
+    (BENCHMARKS.md): with `pseudo_labeled_fraction=0` D soon rejects every pair of C, and
+    the argmax form then rewards an unsure C (`p_max` falls); the exact sum cannot be
+    lowered that way.
 
     `predict`, `evaluate`, `classifier` and export use C (the moving average of its
     weights after `fit` if its optimizer has `use_ema=True`). `pretrain_classifier`
