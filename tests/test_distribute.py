@@ -17,19 +17,25 @@ def run(args, env=None, timeout=300):
     )
 
 
+def assert_same_step(r, min_weights):
+    """The weights after one step on 1 device (`one_i`) and on 2 replicas (`mirrored_i`)
+    agree, and the step moved them (so the comparison means something)."""
+    assert int(r["one_replicas"]) == 1 and int(r["mirrored_replicas"]) == 2
+    count = len([k for k in r.files if k.startswith("one_") and k != "one_replicas"])
+    assert count > min_weights
+    moved = 0.0
+    for i in range(count):
+        np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
+        moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
+    assert moved > 1e-3
+
+
 def test_two_mirrored_replicas_make_the_step_of_one_device(tmp_path):
     out = str(tmp_path / "parity.npz")
     done = run(["parity", out])
     assert done.returncode == 0, done.stderr[-3000:]
     with np.load(out) as r:
-        assert int(r["one_replicas"]) == 1 and int(r["mirrored_replicas"]) == 2
-        count = len([k for k in r.files if k.startswith("one_") and k != "one_replicas"])
-        assert count > 10
-        moved = 0.0
-        for i in range(count):
-            np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
-            moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
-        assert moved > 1e-3  # the step changed the weights, so the comparison means something
+        assert_same_step(r, min_weights=10)
         # Two replicas drawing 6 labels and 6 noise rows each draw the 12 of one device.
         for draw in ("labels", "noise"):
             one, mirrored = r[f"draw_{draw}_one"], r[f"draw_{draw}_mirrored"]
@@ -45,14 +51,7 @@ def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     done = run(["triple", out])
     assert done.returncode == 0, done.stderr[-3000:]
     with np.load(out) as r:
-        assert int(r["mirrored_replicas"]) == 2
-        count = len([k for k in r.files if k.startswith("one_") and k != "one_replicas"])
-        assert count > 20
-        moved = 0.0
-        for i in range(count):
-            np.testing.assert_allclose(r[f"mirrored_{i}"], r[f"one_{i}"], atol=1e-5, rtol=0)
-            moved = max(moved, float(np.abs(r[f"one_{i}"] - r[f"before_{i}"]).max()))
-        assert moved > 1e-3
+        assert_same_step(r, min_weights=20)
 
 
 def free_ports(n):

@@ -11,6 +11,15 @@ from keras_sslgan.networks.initialization import initialize_from_data
 LATENT_DISTRIBUTIONS = ("uniform", "normal")
 
 
+def check_latent_distribution(distribution, name="latent_distribution"):
+    """Raises a `ValueError` naming the argument `name` unless `distribution` is one of
+    `LATENT_DISTRIBUTIONS`."""
+    if distribution not in LATENT_DISTRIBUTIONS:
+        raise ValueError(
+            f"`{name}` must be one of {LATENT_DISTRIBUTIONS}. Received: {name}={distribution!r}"
+        )
+
+
 class SemiSupervisedGAN(keras.Model):
     """The engine every semi-supervised method of keras_sslgan runs on; it knows none.
 
@@ -130,11 +139,7 @@ class SemiSupervisedGAN(keras.Model):
         the noise of the global batch and keeps its slice, so replicas never duplicate
         samples.
         """
-        if distribution not in LATENT_DISTRIBUTIONS:
-            raise ValueError(
-                f"`distribution` must be one of {LATENT_DISTRIBUTIONS}. "
-                f"Received: distribution={distribution!r}"
-            )
+        check_latent_distribution(distribution, "distribution")
         draw = keras.random.uniform if distribution == "uniform" else keras.random.normal
         return distribute.replica_slice(
             lambda n: draw((n, dim), seed=self.seed_generator), batch_size

@@ -11,7 +11,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.engine.trainer import LATENT_DISTRIBUTIONS
+from keras_sslgan.engine.trainer import check_latent_distribution
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
 
@@ -98,11 +98,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 f"`generator_loss` must be one of {GENERATOR_LOSSES}. "
                 f"Received: generator_loss={generator_loss!r}"
             )
-        if latent_distribution not in LATENT_DISTRIBUTIONS:
-            raise ValueError(
-                f"`latent_distribution` must be one of {LATENT_DISTRIBUTIONS}. "
-                f"Received: latent_distribution={latent_distribution!r}"
-            )
+        check_latent_distribution(latent_distribution)
         if generated_batch_size is not None and generated_batch_size < 1:
             raise ValueError(
                 "`generated_batch_size` must be a positive integer or None. "

@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.engine.trainer import LATENT_DISTRIBUTIONS
+from keras_sslgan.engine.trainer import check_latent_distribution
 from keras_sslgan.methods.supervised import SupervisedBaseline
 from keras_sslgan.networks.initialization import initialize_from_data
 
@@ -134,11 +134,7 @@ class TripleGAN(SemiSupervisedGAN):
         **kwargs,
     ):
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
-        if latent_distribution not in LATENT_DISTRIBUTIONS:
-            raise ValueError(
-                f"`latent_distribution` must be one of {LATENT_DISTRIBUTIONS}. "
-                f"Received: latent_distribution={latent_distribution!r}"
-            )
+        check_latent_distribution(latent_distribution)
         for name, value in (
             ("generated_batch_size", generated_batch_size),
             ("discriminator_labeled_batch_size", discriminator_labeled_batch_size),
