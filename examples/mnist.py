@@ -351,7 +351,8 @@ def run(**settings):
         ]
     start = time.perf_counter()
     resuming = args.backup_dir and os.path.exists(os.path.join(args.backup_dir, "state"))
-    if args.method == "triple_gan" and args.pretrain_epochs and not resuming:
+    pretrain = args.method == "triple_gan" and args.pretrain_epochs and not resuming
+    if pretrain:
         # A run interrupted during pre-training pre-trains again.
         model.pretrain_classifier(
             (x_labeled, y_labeled),
@@ -362,6 +363,11 @@ def run(**settings):
             verbose=verbose,
         )
     pretrain_seconds = time.perf_counter() - start
+    pretrained_accuracy = None
+    if pretrain and validation:  # what the game adds is measured against this
+        pretrained_accuracy = float(model.evaluate(*validation, batch_size=1000, verbose=0)[1])
+        split = "validation" if args.validation else "test"
+        print(f"{split} accuracy after pre-training: {pretrained_accuracy:.4f}")
     history = model.fit(
         (x_labeled, y_labeled),
         x_unlabeled,
@@ -431,6 +437,9 @@ def run(**settings):
         # classifier pre-training included.
         "train_seconds": train_seconds,
         "pretrain_seconds": pretrain_seconds,
+        # C's accuracy on the validation (or, with --test-every-epoch, test) split after
+        # pre-training, before the game: reported, never used to pick anything.
+        "pretrained_accuracy": pretrained_accuracy,
         "resumed_at_epoch": args.epochs - len(timer.seconds),
         "seconds_per_epoch": float(np.mean(epoch_seconds)),
         "final_logs": {k: float(v) for k, v in epoch_logs[-1].items() if k != "epoch_seconds"},

@@ -103,12 +103,16 @@ def test_mnist_example_trains_triple_gan(data_dir, tmp_path, classifier):
         ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "triple_gan"]
         + ["--classifier", classifier, "--pretrain-epochs", "1", "--labels", "20"]
         + ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path), "--verbose", "0"]
+        + ["--test-every-epoch"]
     )
     assert summary["method"] == "triple_gan" and summary["settings"]["classifier"] == classifier
     # Triple-GAN's own defaults, not FM-GAN's.
     assert summary["d_learning_rate"] == 1e-3 and summary["ema_momentum"] == 0.99
     assert summary["batch_size"] == 200 and summary["entropy_weight"] == 0.3
     assert 0 < summary["pretrain_seconds"] < summary["train_seconds"]
+    # C's test accuracy before the game, on the same 10,000 images as after it.
+    assert 0 <= summary["pretrained_accuracy"] <= 1
+    assert summary["pretrained_accuracy"] != summary["test_accuracy"]
     assert np.array(summary["test_confusion"]).sum() == 10_000
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
