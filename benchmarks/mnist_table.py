@@ -60,12 +60,14 @@ LEGACY_DEFAULTS = {"batch_size": 100, "ema_momentum": 0.999}
 def settings_of(run, defaults):
     """The settings that define `run` (a recorded summary), method included.
 
-    Runs record them (`settings`); older records have them as top-level fields, with
-    `LEGACY_DEFAULTS` where a field was missing, the labeled batch as resolved (equal to
-    the batch when not set) and the supervised baseline recorded as `unlabeled_weight` 0.
+    Runs record them (`settings`); an option added to the example since a run was
+    recorded counts as its default for the run's method (what the run did). Older records
+    have them as top-level fields, with `LEGACY_DEFAULTS` where a field was missing, the
+    labeled batch as resolved (equal to the batch when not set) and the supervised
+    baseline recorded as `unlabeled_weight` 0.
     """
     if "settings" in run:
-        settings = dict(run["settings"])
+        settings = {**method_defaults(defaults, run["settings"]["method"]), **run["settings"]}
     else:
         settings = {**defaults, **LEGACY_DEFAULTS}
         settings.update({k: v for k, v in run.items() if k in defaults})

@@ -6,8 +6,10 @@ the test accuracy of the final epoch's EMA weights (no model selection on test d
 Writes a grid of generated digits and a JSON summary to --output-dir. `--method
 supervised` trains the same discriminator network on the labels alone, for comparison;
 `--method triple_gan` trains Triple-GAN (Li et al. 2017), with the MLP classifier or
-`--classifier conv`. Some defaults depend on the method (`--help` after `--method`
-shows them). Benchmarks call `run(**settings)` with the options as keyword arguments.
+`--classifier conv`; `--method bad_gan` Bad GAN (Dai et al. 2017); `--method
+good_bad_gan` the good-and-bad GAN (Li et al. 2019). Some defaults depend
+on the method (`--help` after `--method` shows them). Benchmarks call `run(**settings)`
+with the options as keyword arguments.
 
     python examples/mnist.py --data-dir path/to/mnist --labels 100 --epochs 20
 """
@@ -77,14 +79,17 @@ def check_backup_settings(args, backup_dir):
     """Refuses to resume a backup made with other settings; records them on a new run.
 
     Every argument but those in `RUN_ONLY_ARGUMENTS` must match: the backed-up state
-    belongs to one run.
+    belongs to one run. An option the backup does not record (added to the example
+    since) counts as its default, which is what that run did.
     """
     settings = {k: v for k, v in sorted(vars(args).items()) if k not in RUN_ONLY_ARGUMENTS}
+    defaults = vars(build_parser(args.method).parse_args([]))
     path = os.path.join(backup_dir, "settings.json")
     if os.path.exists(path):
         with open(path) as f:
             saved = json.load(f)
-        changed = {k: (saved.get(k), v) for k, v in settings.items() if saved.get(k) != v}
+        saved = {k: saved.get(k, defaults[k]) for k in settings}
+        changed = {k: (saved[k], v) for k, v in settings.items() if saved[k] != v}
         if changed:
             raise ValueError(
                 f"`--backup-dir {backup_dir}` holds a run with other settings; use another "
@@ -104,14 +109,40 @@ METHOD_DEFAULTS = {
         "batch_size": 200,
     },
 }
+# The good-and-bad GAN is Triple-GAN's game plus the bad generator (the paper's weights).
+METHOD_DEFAULTS["good_bad_gan"] = {
+    **METHOD_DEFAULTS["triple_gan"],
+    "pull_away_weight": 0.8,
+    "feature_distance": "l1",
+}
 
 
-def build_model(args, x_unlabeled):
-    """The method's MNIST recipe with the run's settings."""
+def build_model(args, x_unlabeled, density=None):
+    """The method's MNIST recipe with the run's settings (Bad GAN's `density`: the
+    `(density_model, threshold)` of `keras_sslgan.recipes.mnist_density_model`)."""
     steps = args.epochs * (len(x_unlabeled) // args.batch_size)
-    if args.method == "triple_gan":
+    if args.method == "bad_gan":
+        return keras_sslgan.recipes.dai_mnist(
+            *density,
+            density_weight=args.density_weight,
+            density_start=args.density_start,
+            density_every=args.density_every,
+            pull_away_weight=args.pull_away_weight,
+            feature_distance=args.feature_distance,
+            generator_loss=args.generator_loss,
+            **salimans_settings(args, steps),
+        )
+    if args.method in ("triple_gan", "good_bad_gan"):
+        good_bad = {}
+        if args.method == "good_bad_gan":
+            good_bad = dict(
+                unlabeled_weight=args.unlabeled_weight,
+                pull_away_weight=args.pull_away_weight,
+                feature_distance=args.feature_distance,
+            )
         return keras_sslgan.recipes.li_mnist(
             args.classifier,
+            method=args.method,
             steps=steps,
             label_expectation=args.label_expectation,
             generated_batch_size=args.generated_batch_size,
@@ -130,12 +161,18 @@ def build_model(args, x_unlabeled):
             seed=args.seed,
             jit_compile=args.jit_compile,
             steps_per_execution=args.steps_per_execution,
+            **good_bad,
         )
     return keras_sslgan.recipes.salimans_mnist(
-        args.method,
+        args.method, generator_loss=args.generator_loss, **salimans_settings(args, steps)
+    )
+
+
+def salimans_settings(args, steps):
+    """The run's settings of `keras_sslgan.recipes.salimans_mnist`."""
+    return dict(
         steps=steps,
         head=args.head,
-        generator_loss=args.generator_loss,
         input_noise=args.input_noise,
         hidden_noise=args.hidden_noise,
         d_learning_rate=args.d_learning_rate,
@@ -165,7 +202,10 @@ def build_parser(method="fm_gan"):
         default="fm_gan",
         choices=keras_sslgan.recipes.MNIST_METHODS,
         help="fm_gan: the SSL-GAN of Salimans et al.; supervised: the same discriminator "
-        "network on the labels alone; triple_gan: Triple-GAN of Li et al.",
+        "network on the labels alone; triple_gan: Triple-GAN of Li et al.; bad_gan: Bad GAN "
+        "of Dai et al. (FM-GAN with a low-density term by a density model fitted first); "
+        "good_bad_gan: the good-and-bad GAN of Li et al. 2019 (Triple-GAN's game plus a bad "
+        "generator; the triple_gan options apply)",
     )
     parser.add_argument("--labels", type=int, default=100, help="labeled examples, balanced")
     parser.add_argument("--epochs", type=int, default=20)
@@ -256,7 +296,7 @@ def build_parser(method="fm_gan"):
     )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
-    triple = parser.add_argument_group("triple_gan")
+    triple = parser.add_argument_group("triple_gan and good_bad_gan")
     triple.add_argument("--classifier", default="mlp", choices=keras_sslgan.recipes.CLASSIFIERS)
     triple.add_argument(
         "--pretrain-epochs",
@@ -283,6 +323,22 @@ def build_parser(method="fm_gan"):
         type=float,
         default=0.3,
         help="fraction of training after which C also learns from G's labeled samples",
+    )
+    bad = parser.add_argument_group("bad_gan (and the bad generator of good_bad_gan)")
+    bad.add_argument(
+        "--density-weight", type=float, default=1e-4, help="weight of the low-density term"
+    )
+    bad.add_argument(
+        "--density-start", type=int, default=9001, help="first step with the low-density term"
+    )
+    bad.add_argument("--density-every", type=int, default=10, help="the term is on every N-th step")
+    bad.add_argument("--pull-away-weight", type=float, default=0.0)
+    bad.add_argument("--feature-distance", default="l2", choices=["l2", "l1"])
+    bad.add_argument(
+        "--density-pca-dim", type=int, default=80, help="principal components of the density"
+    )
+    bad.add_argument(
+        "--density-components", type=int, default=20, help="Gaussians of the density's mixture"
     )
     parser.set_defaults(**METHOD_DEFAULTS.get(method, {}))
     return parser
@@ -328,7 +384,18 @@ def run(**settings):
     x_unlabeled = x_unlabeled[: args.unlabeled]
     keras.config.set_dtype_policy(args.dtype_policy)
     try:
-        model = build_model(args, x_unlabeled)
+        density, density_seconds = None, 0.0
+        if args.method == "bad_gan":  # part of the training time: it is the method's
+            start = time.perf_counter()
+            density = keras_sslgan.recipes.mnist_density_model(
+                x_unlabeled,
+                pca_dim=args.density_pca_dim,
+                num_components=args.density_components,
+                seed=args.seed,
+            )
+            density_seconds = time.perf_counter() - start
+            print(f"density model fitted in {density_seconds:.0f} s")
+        model = build_model(args, x_unlabeled, density)
     finally:
         keras.config.set_dtype_policy("float32")
     timer = EpochTimer()
@@ -351,7 +418,7 @@ def run(**settings):
         ]
     start = time.perf_counter()
     resuming = args.backup_dir and os.path.exists(os.path.join(args.backup_dir, "state"))
-    pretrain = args.method == "triple_gan" and args.pretrain_epochs and not resuming
+    pretrain = isinstance(model, keras_sslgan.TripleGAN) and args.pretrain_epochs and not resuming
     if pretrain:
         # A run interrupted during pre-training pre-trains again.
         model.pretrain_classifier(
@@ -378,7 +445,7 @@ def run(**settings):
         callbacks=callbacks,
         verbose=verbose,
     )
-    train_seconds = time.perf_counter() - start
+    train_seconds = time.perf_counter() - start + density_seconds
     if args.backup_dir:  # all epochs, also those of the runs this one resumed
         epoch_logs = read_epoch_log(epoch_log)
     else:
@@ -437,6 +504,9 @@ def run(**settings):
         # classifier pre-training included.
         "train_seconds": train_seconds,
         "pretrain_seconds": pretrain_seconds,
+        # Bad GAN's density model fit (in train_seconds too), and its epsilon.
+        "density_seconds": density_seconds,
+        "density_threshold": density[1] if density else None,
         # C's accuracy on the validation (or, with --test-every-epoch, test) split after
         # pre-training, before the game: reported, never used to pick anything.
         "pretrained_accuracy": pretrained_accuracy,

@@ -7,13 +7,21 @@ around the data, and the class boundary settles in the empty ring between the ci
 
     python examples/two_circles.py --output-dir outputs/two_circles
     python examples/two_circles.py --method triple_gan
+    python examples/two_circles.py --method bad_gan
+    python examples/two_circles.py --method good_bad_gan
 
 `--method triple_gan` trains Triple-GAN instead: its classifier C learns from a pair
 discriminator that has seen the labeled pairs and C's own labels of unlabeled points, and
 from a conditional generator's labeled samples (drawn coloured by the label they were
-generated for). Writes `two_circles.png` (`two_circles_<method>.png` for another method):
-the decision regions of the supervised-only classifier and the method's, with the
-labeled, unlabeled and generated points.
+generated for). `--method bad_gan` trains Bad GAN: its complement generator is pushed
+out of the data's dense bands (the dashed lines: the density's 10th percentile, above
+which it is penalized) and spread out (pull-away term), into the gap, the centre and
+beyond; the boundary settles in the gap. `--method good_bad_gan` trains both
+generators around one classifier: Triple-GAN's good conditional samples (coloured) and
+a bad generator's (green). Writes `two_circles.png`
+(`two_circles_<method>.png` for another method): the decision regions of the
+supervised-only classifier and the method's, with the labeled, unlabeled and generated
+points.
 """
 
 import argparse
@@ -24,12 +32,15 @@ import numpy as np
 
 import keras_sslgan
 
-METHODS = ("supervised", "fm_gan", "triple_gan")
+METHODS = ("supervised", "fm_gan", "triple_gan", "bad_gan", "good_bad_gan")
+# Far above the authors' 1e-4 on MNIST, whose log densities are in the thousands of nats:
+# here they are a few nats, and the term must weigh against feature matching.
+BAD_GAN_DENSITY_WEIGHT = 1.0
 
 
 def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50):
-    """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"` or `"supervised"`
-    (the baseline).
+    """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"` or
+    `"supervised"` (the baseline).
 
     Every method uses the same classifier network (from the same initial weights),
     labels, classifier optimizer and number of steps; the baseline never sees the
@@ -57,16 +68,22 @@ def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50
     elif method == "fm_gan":
         model = keras_sslgan.FeatureMatchingGAN(generator, discriminator, 2, seed=seed)
         model.compile(d_optimizer=d_optimizer, g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5))
-    elif method == "triple_gan":
+    elif method in ("triple_gan", "good_bad_gan"):
         networks = keras_sslgan.networks
-        model = keras_sslgan.TripleGAN(
+        good_bad = method == "good_bad_gan"
+        three = dict(
             generator=networks.conditional_mlp_generator(
                 8, 2, (2,), hidden_units=(128, 128), output_activation=None
             ),
             discriminator=networks.pair_discriminator(
                 (2,), 2, hidden_units=(128, 128), input_noise=0.0, hidden_noise=0.3, seed=seed + 1
             ),
-            classifier_network=keras.Model(discriminator.inputs, discriminator.outputs[0]),
+            # The good-and-bad GAN's bad generator matches C's features.
+            classifier_network=(
+                discriminator
+                if good_bad
+                else keras.Model(discriminator.inputs, discriminator.outputs[0])
+            ),
             num_classes=2,
             # D sees 2 labeled pairs a step and 4/5 of the unlabeled batch with C's
             # labels, as in the authors' MNIST script (there 1 and 400 of 500).
@@ -74,11 +91,29 @@ def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50
             pseudo_labeled_fraction=0.8,
             seed=seed,
         )
-        model.compile(
+        optimizers = dict(
             d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
             c_optimizer=d_optimizer,
-            pseudo_discriminative_start=steps // 3,
+        )
+        if good_bad:
+            model = keras_sslgan.GoodBadGAN(bad_generator=generator, **three)
+            optimizers["b_optimizer"] = keras.optimizers.Adam(3e-3, beta_1=0.5)
+        else:
+            model = keras_sslgan.TripleGAN(**three)
+        model.compile(**optimizers, pseudo_discriminative_start=steps // 3)
+    elif method == "bad_gan":
+        # The density of the unlabeled points: a mixture of Gaussians in the plane.
+        density = keras_sslgan.networks.PCAGaussianMixture.fit(
+            x_unlabeled, pca_dim=2, num_components=16, seed=seed
+        )
+        model = keras_sslgan.BadGAN(generator, discriminator, 2, density_model=density, seed=seed)
+        model.compile(
+            d_optimizer=d_optimizer,
+            g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
+            pull_away_weight=0.8,
+            density_weight=BAD_GAN_DENSITY_WEIGHT,
+            density_threshold=float(np.quantile(density(x_unlabeled), 0.1)),
         )
     else:
         raise ValueError(f"`method` must be one of {METHODS}. Received: {method!r}")
@@ -104,6 +139,11 @@ def plot(results, path):
         p_outer = model.predict(points, batch_size=4000, verbose=0)[:, 1].reshape(xx.shape)
         ax.contourf(xx, yy, p_outer, levels=20, cmap="coolwarm", alpha=0.35, vmin=0, vmax=1)
         ax.contour(xx, yy, p_outer, levels=[0.5], colors="k", linewidths=1.5)
+        if isinstance(model, keras_sslgan.BadGAN):  # where the low-density term starts
+            log_p = keras.ops.convert_to_numpy(model.density_model(points)).reshape(xx.shape)
+            ax.contour(
+                xx, yy, log_p, levels=[model.density_threshold], colors="green", linestyles="--"
+            )
         unlabeled = data["unlabeled"]
         ax.scatter(unlabeled[:, 0], unlabeled[:, 1], s=3, c="0.4", label="unlabeled")
         if isinstance(model, keras_sslgan.TripleGAN):  # coloured by the label asked for
@@ -120,11 +160,15 @@ def plot(results, path):
                 vmax=1,
                 label="generated (label asked for)",
             )
-        elif hasattr(model, "generator"):
+        if isinstance(model, keras_sslgan.GoodBadGAN):
+            generated = keras.ops.convert_to_numpy(model.generate_bad(300))
+        elif not isinstance(model, keras_sslgan.TripleGAN) and hasattr(model, "generator"):
             generated = keras.ops.convert_to_numpy(model.generator(model.sample_latent(300)))
-            ax.scatter(
-                generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label="generated"
-            )
+        else:
+            generated = None
+        if generated is not None:  # unconditional (for the good-and-bad GAN: the bad ones)
+            name = "bad samples" if isinstance(model, keras_sslgan.GoodBadGAN) else "generated"
+            ax.scatter(generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label=name)
         x_labeled, y_labeled = data["labeled"]
         ax.scatter(
             x_labeled[:, 0],
@@ -162,7 +206,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     results, accuracies = [], {}
-    titles = {"fm_gan": "SSL-GAN", "triple_gan": "Triple-GAN"}
+    titles = {
+        "fm_gan": "SSL-GAN",
+        "triple_gan": "Triple-GAN",
+        "bad_gan": "Bad GAN",
+        "good_bad_gan": "good-and-bad GAN",
+    }
     for name, method in (("supervised only", "supervised"), (titles[args.method], args.method)):
         model, accuracy, data = train(method, args.labels_per_class, args.steps, args.seed)
         accuracies[name] = accuracy

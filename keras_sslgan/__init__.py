@@ -16,13 +16,22 @@ from keras_sslgan.callbacks import (
 from keras_sslgan.data import paired_dataset, split_labeled
 from keras_sslgan.engine import SemiSupervisedGAN
 from keras_sslgan.export import export_classifier, read_class_names
-from keras_sslgan.methods import SSLGAN, FeatureMatchingGAN, SupervisedBaseline, TripleGAN
+from keras_sslgan.methods import (
+    SSLGAN,
+    BadGAN,
+    FeatureMatchingGAN,
+    GoodBadGAN,
+    SupervisedBaseline,
+    TripleGAN,
+)
 from keras_sslgan.schedules import HoldThenLinearDecay
 
 __version__ = "0.3.0.dev0"
 
 __all__ = [
+    "BadGAN",
     "FeatureMatchingGAN",
+    "GoodBadGAN",
     "HoldThenLinearDecay",
     "SSLGAN",
     "SemiSupervisedGAN",

@@ -8,6 +8,12 @@ python distribute_job.py parity OUT.npz
 python distribute_job.py triple OUT.npz
     The same for a TripleGAN step (2 logical devices).
 
+python distribute_job.py good_bad OUT.npz
+    The same for a GoodBadGAN step (2 logical devices).
+
+python distribute_job.py bad OUT.npz
+    The same for a BadGAN step with every generator term on (2 logical devices).
+
 python distribute_job.py worker OUT.npz   (with TF_CONFIG set)
     One worker of a MultiWorkerMirroredStrategy cluster: trains a few steps and
     writes its weights and the first and last discriminator loss.
@@ -19,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE in ("parity", "triple"):
+if MODE in ("parity", "triple", "bad", "good_bad"):
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -64,7 +70,42 @@ def draws(model, n):
     return model.sample_labels(n), model.sample_noise(n, 3)
 
 
-def parity():
+def build_bad(strategy):
+    """A BadGAN whose pull-away and low-density terms (global-batch terms) are on."""
+    keras.utils.set_random_seed(1)
+    (_, _), x_u = data()
+    density = keras_sslgan.networks.PCAGaussianMixture.fit(x_u, pca_dim=2, num_components=4)
+    with strategy.scope():
+        generator = keras_sslgan.networks.mlp_generator(
+            4, (2,), hidden_units=(16,), output_activation=None
+        )
+        # About half the generator's first samples are above it: the count of those
+        # (global, not per replica) matters.
+        first = generator(np.random.default_rng(0).uniform(size=(64, 4)), training=True)
+        threshold = float(np.median(density(first)))
+        model = keras_sslgan.BadGAN(
+            generator=generator,
+            discriminator=keras_sslgan.networks.mlp_discriminator(
+                (2,), 2, hidden_units=(16, 8), input_noise=0.0, hidden_noise=0.0
+            ),
+            num_classes=2,
+            density_model=density,
+            seed=1,
+        )
+        model.compile(
+            # SGD, as for the TripleGAN step (see build_triple).
+            d_optimizer=keras.optimizers.SGD(0.1),
+            g_optimizer=keras.optimizers.SGD(0.1),
+            entropy_weight=0.3,
+            feature_distance="l1",
+            pull_away_weight=0.8,
+            density_weight=0.5,
+            density_threshold=threshold,
+        )
+    return model
+
+
+def parity(build=build):
     (x_l, y_l), x_u = data()
     results = {}
     for name, strategy in (
@@ -73,7 +114,7 @@ def parity():
     ):
         model = build(strategy)
         before = weights(model)
-        model.fit(
+        history = model.fit(
             (x_l, y_l),
             x_u,
             batch_size=16,
@@ -84,6 +125,9 @@ def parity():
             verbose=0,
         )
         results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
+        for term in ("low_density", "pull_away"):
+            if f"{term}_loss" in history.history:
+                results[f"{term}_{name}"] = np.array(history.history[f"{term}_loss"][-1])
         # Labels and noise of the model's seed: 6 per replica, drawn in one replica step.
         fresh = build(strategy)
         replicas = strategy.num_replicas_in_sync
@@ -127,7 +171,38 @@ def build_triple(strategy):
     return model
 
 
-def triple():
+def build_good_bad(strategy):
+    """`build_triple`'s model with a bad generator, C returning its features."""
+    keras.utils.set_random_seed(1)
+    networks = keras_sslgan.networks
+    quiet = dict(input_noise=0.0, hidden_noise=0.0)
+    with strategy.scope():
+        model = keras_sslgan.GoodBadGAN(
+            generator=networks.conditional_mlp_generator(
+                4, 2, (2,), hidden_units=(16,), output_activation=None
+            ),
+            bad_generator=networks.mlp_generator(
+                4, (2,), hidden_units=(16,), output_activation=None
+            ),
+            discriminator=networks.pair_discriminator((2,), 2, hidden_units=(16, 8), **quiet),
+            classifier_network=networks.mlp_classifier(
+                (2,), 2, hidden_units=(16, 8), return_features=True, **quiet
+            ),
+            num_classes=2,
+            generated_batch_size=None,
+            pseudo_labeled_fraction=0.5,
+            seed=1,
+        )
+        model.compile(
+            *(keras.optimizers.SGD(0.1) for _ in range(4)),
+            balance_weight=0.5,
+            pseudo_discriminative_start=0,
+            pull_away_weight=0.8,
+        )
+    return model
+
+
+def triple(build=None):
     """One TripleGAN step on one global batch: 8 labeled and 16 unlabeled examples.
 
     Each of 2 replicas splits its 8 unlabeled examples into C's 4 and D's 4; one device
@@ -142,8 +217,8 @@ def triple():
         ("one", tf.distribute.OneDeviceStrategy("/cpu:0"), one_order),
         ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), x_u),
     ):
-        model = build_triple(strategy)
-        networks = (model.discriminator, model.generator, model.classifier_network)
+        model = (build or build_triple)(strategy)
+        networks = [getattr(model, player) for player in model.players]
         before = [np.asarray(v) for n in networks for v in n.weights]
         batch = tf.data.Dataset.from_tensors(((x_l, y_l), unlabeled))
         model.fit(batch, epochs=1, initialize=False, verbose=0)
@@ -181,4 +256,10 @@ def worker():
 
 
 if __name__ == "__main__":
-    {"parity": parity, "triple": triple, "worker": worker}[MODE]()
+    {
+        "parity": parity,
+        "triple": triple,
+        "bad": lambda: parity(build_bad),
+        "good_bad": lambda: triple(build_good_bad),
+        "worker": worker,
+    }[MODE]()

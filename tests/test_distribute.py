@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 JOB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distribute_job.py")
 
@@ -52,6 +53,29 @@ def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     with np.load(out) as r:
         assert_same_step(r, min_weights=20)
+
+
+def test_a_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """The pull-away and low-density terms of the global generated batch (all-gathered):
+    two replicas update both networks as one device does."""
+    out = str(tmp_path / "bad.npz")
+    done = run(["bad", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=10)
+        for term in ("low_density", "pull_away"):
+            assert float(r[f"{term}_one"]) > 0
+            assert float(r[f"{term}_mirrored"]) == pytest.approx(float(r[f"{term}_one"]), rel=1e-5)
+
+
+def test_a_good_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """Triple-GAN's step, then C's real/fake loss and the bad generator's global feature
+    means and pull-away term: two replicas update the four networks as one device does."""
+    out = str(tmp_path / "good_bad.npz")
+    done = run(["good_bad", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=25)
 
 
 def free_ports(n):

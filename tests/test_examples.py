@@ -34,7 +34,11 @@ def supervised_on_two_circles():
 
 @pytest.mark.parametrize(
     "method, at_least",
-    [("fm_gan", 0.95), pytest.param("triple_gan", 0.9, marks=pytest.mark.slow)],  # 70 s
+    [
+        ("fm_gan", 0.95),
+        pytest.param("triple_gan", 0.9, marks=pytest.mark.slow),  # 70 s
+        pytest.param("bad_gan", 0.95, marks=pytest.mark.slow),
+    ],
 )
 def test_ssl_beats_supervised_only_on_two_circles(supervised_on_two_circles, method, at_least):
     """Same classifier network and start, same 8 labels, same steps: only the unlabeled
@@ -56,6 +60,21 @@ def test_two_circles_example_writes_its_picture(tmp_path):
     )
     assert set(accuracies) == {"supervised only", "Triple-GAN"}
     assert os.path.getsize(tmp_path / "two_circles_triple_gan.png") > 10_000
+
+
+@pytest.mark.slow
+def test_two_circles_example_draws_bad_gan_and_the_good_and_bad_gan(tmp_path):
+    two_circles = load_example("two_circles")
+    accuracies = two_circles.main(
+        ["--method", "bad_gan", "--steps", "100", "--output-dir", str(tmp_path)]
+    )
+    assert set(accuracies) == {"supervised only", "Bad GAN"}
+    assert os.path.getsize(tmp_path / "two_circles_bad_gan.png") > 10_000
+    accuracies = two_circles.main(
+        ["--method", "good_bad_gan", "--steps", "100", "--output-dir", str(tmp_path)]
+    )
+    assert set(accuracies) == {"supervised only", "good-and-bad GAN"}
+    assert os.path.getsize(tmp_path / "two_circles_good_bad_gan.png") > 10_000
 
 
 def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
@@ -117,6 +136,39 @@ def test_mnist_example_trains_triple_gan(data_dir, tmp_path, classifier):
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 
+def test_mnist_example_trains_bad_gan(data_dir, tmp_path):
+    mnist = load_example("mnist")
+    summary = mnist.main(
+        ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "bad_gan", "--labels", "20"]
+        + ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path), "--verbose", "0"]
+        + ["--density-start", "0", "--density-every", "1", "--density-weight", "1e-2"]
+        + ["--density-pca-dim", "20", "--density-components", "4"]
+    )
+    assert summary["method"] == "bad_gan" and summary["settings"]["density_weight"] == 1e-2
+    assert 0 < summary["density_seconds"] < summary["train_seconds"]
+    assert summary["final_logs"]["low_density_loss"] >= 0
+    # 90% of the digits are denser than under the uniform density on [0, 1]^784 (log 0).
+    assert summary["density_threshold"] > 0
+    assert os.path.getsize(tmp_path / "generated.png") > 1_000
+
+
+@pytest.mark.slow
+def test_mnist_example_trains_the_good_and_bad_gan(data_dir, tmp_path):
+    mnist = load_example("mnist")
+    summary = mnist.main(
+        ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "good_bad_gan"]
+        + ["--pretrain-epochs", "1", "--labels", "20", "--unlabeled", "400", "--epochs", "1"]
+        + ["--output-dir", str(tmp_path), "--verbose", "0"]
+    )
+    # Triple-GAN's defaults and the bad generator's own.
+    assert summary["batch_size"] == 200 and summary["ema_momentum"] == 0.99
+    assert summary["settings"]["pull_away_weight"] == 0.8
+    assert summary["settings"]["feature_distance"] == "l1"
+    assert 0 < summary["pretrain_seconds"] < summary["train_seconds"]
+    assert {"b_loss", "unsupervised_loss", "pull_away_loss"} <= set(summary["final_logs"])
+    assert np.array(summary["test_confusion"]).sum() == 10_000
+
+
 def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
     """`--backup-dir`: a run stopped before its third epoch does only that epoch when
     started again, and its summary covers all three; a finished run's directory starts
@@ -145,6 +197,10 @@ def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
     # the backup is another run's for other settings: refused, naming what differs
     with pytest.raises(ValueError, match="--seed 0 -> 1"):
         mnist.main(args + ["--seed", "1"])
+    # A backup made before an option existed (here --head, at its default) resumes.
+    saved = json.loads((backup / "settings.json").read_text())
+    del saved["head"]
+    (backup / "settings.json").write_text(json.dumps(saved))
 
     summary = mnist.main(args)
     assert summary["resumed_at_epoch"] == 2  # this process trained one epoch
@@ -339,6 +395,12 @@ def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch)
     old_default = dict(runs[0], batch_size=100)
     assert table.key(old_default, defaults) == table.key(dict(new, test_accuracy=0.5), defaults)
     assert table.key(runs[0], defaults) != table.key(runs[1], defaults)
+    # A record made before an option existed ran at its default: the same run's key.
+    before_option = dict(new, settings={k: v for k, v in new["settings"].items() if k != "head"})
+    assert table.key(before_option, defaults) == table.key(new, defaults)
+    assert table.key(before_option, defaults) != table.key(
+        dict(new, settings=dict(new["settings"], head="k_plus_one")), defaults
+    )
 
 
 @pytest.mark.slow

@@ -177,3 +177,29 @@ def test_class_balance_loss_takes_the_mean_it_is_given():
     logits = np.array([[math.log(3.0), 0.0]], "float32")  # p = (3/4, 1/4)
     uniform = losses.class_balance_loss(logits, batch_mean=lambda p: np.full((1, 2), 0.5))
     assert float(uniform) == pytest.approx(math.log(2), rel=1e-6)
+
+
+def test_feature_matching_l1_loss_by_hand():
+    real = np.array([[1.0, 2.0], [3.0, 0.0]], "float32")  # means (2, 1)
+    generated = np.array([[0.0, 4.0]], "float32")  # means (0, 4)
+    assert float(losses.feature_matching_l1_loss(real, generated)) == pytest.approx(2.5)
+    assert float(losses.feature_matching_loss(real, generated)) == pytest.approx(6.5)
+
+
+def test_pull_away_loss_by_hand():
+    # f1 = (1, 0), f2 = (1, 1) (cos 1/sqrt 2), f3 = (0, 2) (cos with f1 0, with f2 1/sqrt 2):
+    # the six ordered pairs give 2 * (1/2 + 0 + 1/2) = 2, over N(N-1) = 6.
+    features = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]], "float32")
+    assert float(losses.pull_away_loss(features)) == pytest.approx(1 / 3, rel=1e-6)
+    # Scale-free, and 1 for a collapsed batch, 0 for orthogonal features.
+    assert float(losses.pull_away_loss(5 * features)) == pytest.approx(1 / 3, rel=1e-6)
+    assert float(losses.pull_away_loss(np.ones((4, 3), "float32"))) == pytest.approx(1.0)
+    assert float(losses.pull_away_loss(np.eye(3, dtype="float32"))) == pytest.approx(0.0)
+
+
+def test_low_density_loss_by_hand():
+    log_density = np.array([-10.0, -4.0, -1.0, -6.0], "float32")
+    # Above epsilon = -5: -4 and -1, excess 1 and 4, over the 2 of them.
+    assert float(losses.low_density_loss(log_density, -5.0)) == pytest.approx(2.5)
+    # None above: 0, not a division by zero.
+    assert float(losses.low_density_loss(log_density, 0.0)) == 0.0

@@ -197,3 +197,54 @@ def test_the_classifiers_give_logits_and_the_conv_one_its_weight_decay():
     assert not np.allclose(conv(images, training=True), conv(images, training=True))
     with pytest.raises(ValueError, match="weight_decay=-1"):
         networks.mnist_conv_classifier(weight_decay=-1)
+
+
+def test_pca_gaussian_mixture_of_one_component_is_the_fitted_gaussian():
+    """Full PCA space and K = 1: log p is the maximum-likelihood Gaussian's log density."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 3)) @ np.array([[1, 0.5, 0], [0, 1, 0.2], [0, 0, 0.3]]) + 1
+    density = networks.PCAGaussianMixture.fit(x, pca_dim=3, num_components=1)
+    mean, covariance = x.mean(axis=0), np.cov(x.T, bias=True)
+    centered = x - mean
+    expected = -0.5 * np.einsum(
+        "ni,ij,nj->n", centered, np.linalg.inv(covariance), centered
+    ) - 0.5 * np.log(np.linalg.det(2 * np.pi * covariance))
+    np.testing.assert_allclose(np.asarray(density(x)), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_pca_gaussian_mixture_is_a_density_that_finds_the_clusters():
+    """2-d data, a 1-d PCA space, 2 components: exp(log p) integrates to 1 over the plane,
+    and EM finds the two clusters."""
+    rng = np.random.default_rng(1)
+    x = np.concatenate(
+        [rng.normal((-2, -1), 0.3, (300, 2)), rng.normal((2, 1), 0.3, (700, 2))]
+    ).astype("float32")
+    density = networks.PCAGaussianMixture.fit(x, pca_dim=1, num_components=2, seed=0)
+    grid = np.linspace(-10, 10, 801)
+    points = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    mass = np.exp(np.asarray(density(points), "float64")).sum() * (grid[1] - grid[0]) ** 2
+    assert mass == pytest.approx(1.0, abs=1e-3)
+    # The cluster centres on the principal axis, from the data mean 0.3 (-2, -1) + 0.7 (2, 1):
+    # 1.2 |(1, 0.5)| and 2.8 |(1, 0.5)| away, on either side.
+    centres = np.sort(np.abs(np.asarray(density.component_means)[:, 0]))
+    np.testing.assert_allclose(centres, np.hypot(1, 0.5) * np.array([1.2, 2.8]), rtol=0.05)
+
+
+def test_pca_gaussian_mixture_saves_and_loads(tmp_path):
+    x = np.random.default_rng(2).uniform(size=(200, 4, 4, 1)).astype("float32")
+    density = networks.PCAGaussianMixture.fit(x, pca_dim=3, num_components=2)
+    inputs = keras.Input((4, 4, 1))
+    model = keras.Model(inputs, density(inputs))
+    model.save(tmp_path / "density.keras")
+    loaded = keras.saving.load_model(tmp_path / "density.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.layers[-1].get_config()["pca_dim"] == 3
+
+
+def test_pca_gaussian_mixture_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="pca_dim=5"):
+        networks.PCAGaussianMixture(4, 5, 2)
+    with pytest.raises(ValueError, match="num_components=0"):
+        networks.PCAGaussianMixture(4, 2, 0)
+    with pytest.raises(ValueError, match="fewer than num_components=20"):
+        networks.PCAGaussianMixture.fit(np.zeros((5, 4)))

@@ -47,6 +47,19 @@ def global_mean(values):
     return tf.distribute.get_replica_context().all_reduce("MEAN", mean)
 
 
+def global_batch(values):
+    """`(R * batch, ...)`: the replicas' batches of `values`, concatenated in replica order.
+
+    For a loss that is not a mean over examples (the pull-away term compares every pair),
+    computed on the global batch by every replica. The all-gather has a gradient: each
+    replica's examples get theirs, and with the loss divided by R (`scale_for_replicas`)
+    the summed gradients are those of one device.
+    """
+    if num_replicas() == 1:
+        return values
+    return tf.distribute.get_replica_context().all_gather(values, axis=0)
+
+
 def replica_slice(draw, batch_size):
     """This replica's `batch_size` rows of `draw(R * batch_size)`.
 

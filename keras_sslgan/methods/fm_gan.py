@@ -200,8 +200,12 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
             loss = loss + self.entropy_weight * entropy
         return loss, {"supervised_loss": supervised, "unsupervised_loss": unsupervised}
 
-    def compute_generator_loss(self, real_features, generated_features, generated_logits):
+    def compute_generator_loss(
+        self, real_features, generated_features, generated_logits, x_generated
+    ):
         """`(L_G, terms)`: feature matching or the non-saturating loss (no extra terms).
+
+        `x_generated` (the generated batch) is for subclasses' terms on the samples.
 
         Feature matching compares the means of the *global* batch (all-reduced across
         replicas), so the loss is that of the global batch, not a mean of per-replica
@@ -244,7 +248,10 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 ops.concatenate([x_unlabeled, x_generated], axis=0), training=True
             )
             g_loss, g_terms = self.compute_generator_loss(
-                features[:num_unlabeled], features[num_unlabeled:], logits[num_unlabeled:]
+                features[:num_unlabeled],
+                features[num_unlabeled:],
+                logits[num_unlabeled:],
+                x_generated,
             )
         self.update("generator", tape, g_loss)
 

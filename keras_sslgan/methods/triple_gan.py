@@ -218,6 +218,33 @@ class TripleGAN(SemiSupervisedGAN):
                 counts (the authors: epoch 300 of 1000).
             **kwargs: `keras.Model.compile` arguments.
         """
+        super().compile(
+            optimizers={
+                "d_optimizer": d_optimizer,
+                "g_optimizer": g_optimizer,
+                "c_optimizer": c_optimizer,
+            },
+            settings=self.game_settings(
+                alpha,
+                label_expectation,
+                entropy_weight,
+                balance_weight,
+                pseudo_discriminative_weight,
+                pseudo_discriminative_start,
+            ),
+            **kwargs,
+        )
+
+    @staticmethod
+    def game_settings(
+        alpha,
+        label_expectation,
+        entropy_weight,
+        balance_weight,
+        pseudo_discriminative_weight,
+        pseudo_discriminative_start,
+    ):
+        """The compile settings of the three-player game, checked (see `compile`)."""
         if label_expectation not in LABEL_EXPECTATIONS:
             raise ValueError(
                 f"`label_expectation` must be one of {LABEL_EXPECTATIONS}. "
@@ -238,22 +265,14 @@ class TripleGAN(SemiSupervisedGAN):
                 "`pseudo_discriminative_start` must be an integer (a training step). "
                 f"Received: pseudo_discriminative_start={pseudo_discriminative_start!r}"
             )
-        super().compile(
-            optimizers={
-                "d_optimizer": d_optimizer,
-                "g_optimizer": g_optimizer,
-                "c_optimizer": c_optimizer,
-            },
-            settings={
-                "alpha": float(alpha),
-                "label_expectation": label_expectation,
-                "entropy_weight": float(entropy_weight),
-                "balance_weight": float(balance_weight),
-                "pseudo_discriminative_weight": float(pseudo_discriminative_weight),
-                "pseudo_discriminative_start": int(pseudo_discriminative_start),
-            },
-            **kwargs,
-        )
+        return {
+            "alpha": float(alpha),
+            "label_expectation": label_expectation,
+            "entropy_weight": float(entropy_weight),
+            "balance_weight": float(balance_weight),
+            "pseudo_discriminative_weight": float(pseudo_discriminative_weight),
+            "pseudo_discriminative_start": int(pseudo_discriminative_start),
+        }
 
     # --- Networks ---------------------------------------------------------------------
 
@@ -290,6 +309,23 @@ class TripleGAN(SemiSupervisedGAN):
 
     def train_step(self, data):
         (x_labeled, y_labeled), x_unlabeled = self.unpack(data)
+        d_loss, g_loss, x_classified, y_generated = self.update_pair_players(
+            x_labeled, y_labeled, x_unlabeled
+        )
+        # C: labels, D's verdict on its pairs, entropy, balance, and G's labeled samples.
+        with tf.GradientTape() as tape:
+            logits = self.class_logits(
+                ops.concatenate([x_labeled, x_classified], axis=0), training=True
+            )
+            c_loss, c_terms = self.compute_classifier_loss(
+                y_labeled, logits, x_classified, y_generated
+            )
+        self.update("classifier_network", tape, c_loss)
+        return self.report(d_loss=d_loss, g_loss=g_loss, c_loss=c_loss, **c_terms)
+
+    def update_pair_players(self, x_labeled, y_labeled, x_unlabeled):
+        """D's update, then G's; returns `(d_loss, g_loss, x_classified, y_generated)`:
+        C's part of the unlabeled batch and G's labels, for C's update."""
         x_classified, x_pseudo = self.split_unlabeled(x_unlabeled)
         num_classified = ops.shape(x_classified)[0]
         num_generated = self.generated_batch_size or ops.shape(x_unlabeled)[0]
@@ -332,48 +368,45 @@ class TripleGAN(SemiSupervisedGAN):
             d = self.discriminate(self.generate(y_generated, training=True), y_generated)
             g_loss = losses.pair_generator_loss(d, self.alpha)
         self.update("generator", tape, g_loss)
+        return d_loss, g_loss, x_classified, y_generated
 
-        # C: labels, D's verdict on its pairs, entropy, balance, and G's labeled samples.
-        with tf.GradientTape() as tape:
-            logits = self.class_logits(
-                ops.concatenate([x_labeled, x_classified], axis=0), training=True
+    def compute_classifier_loss(self, y_labeled, logits, x_classified, y_generated):
+        """`(L_C, terms)`: C's loss from its training-mode logits of the labeled batch
+        followed by its part of the unlabeled batch, `x_classified` (D's verdict on its
+        pairs) and G's labels `y_generated` (R_P on fresh samples of G)."""
+        num_labeled = ops.shape(y_labeled)[0]
+        num_classified = ops.shape(x_classified)[0]
+        labeled_logits = logits[:num_labeled]
+        classified_logits = logits[num_labeled:]
+        supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
+        if self.label_expectation == "integrate":
+            pairs = self.discriminate(*self.every_label(x_classified))
+            adversarial = losses.classifier_adversarial_loss(
+                classified_logits, ops.reshape(pairs, (num_classified, -1)), self.alpha
             )
-            labeled_logits = logits[: ops.shape(x_labeled)[0]]
-            classified_logits = logits[ops.shape(x_labeled)[0] :]
-            supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
-            if integrate:
-                pairs = self.discriminate(*self.every_label(x_classified))
-                adversarial = losses.classifier_adversarial_loss(
-                    classified_logits, ops.reshape(pairs, (num_classified, -1)), self.alpha
-                )
-            else:
-                pairs = self.discriminate(x_classified, ops.argmax(classified_logits, axis=-1))
-                adversarial = losses.classifier_adversarial_loss_argmax(
-                    classified_logits, pairs, self.alpha
-                )
-            entropy = losses.conditional_entropy_loss(classified_logits, self.num_classes)
-            balance = losses.class_balance_loss(classified_logits, distribute.global_mean)
-            pseudo = self.pseudo_discriminative_loss(y_generated)
-            c_loss = (
-                adversarial
-                + supervised
-                + self.entropy_weight * entropy
-                + self.balance_weight * balance
-                + self.pseudo_discriminative_weight * pseudo
+        else:
+            pairs = self.discriminate(x_classified, ops.argmax(classified_logits, axis=-1))
+            adversarial = losses.classifier_adversarial_loss_argmax(
+                classified_logits, pairs, self.alpha
             )
-        self.update("classifier_network", tape, c_loss)
-
-        return self.report(
-            d_loss=d_loss,
-            g_loss=g_loss,
-            c_loss=c_loss,
-            supervised_loss=supervised,
-            adversarial_loss=adversarial,
-            entropy_loss=entropy,
-            balance_loss=balance,
-            pseudo_discriminative_loss=pseudo,
-            labeled_accuracy=self.correct(labeled_logits, y_labeled),
+        entropy = losses.conditional_entropy_loss(classified_logits, self.num_classes)
+        balance = losses.class_balance_loss(classified_logits, distribute.global_mean)
+        pseudo = self.pseudo_discriminative_loss(y_generated)
+        c_loss = (
+            adversarial
+            + supervised
+            + self.entropy_weight * entropy
+            + self.balance_weight * balance
+            + self.pseudo_discriminative_weight * pseudo
         )
+        return c_loss, {
+            "supervised_loss": supervised,
+            "adversarial_loss": adversarial,
+            "entropy_loss": entropy,
+            "balance_loss": balance,
+            "pseudo_discriminative_loss": pseudo,
+            "labeled_accuracy": self.correct(labeled_logits, y_labeled),
+        }
 
     def pseudo_discriminative_loss(self, labels):
         """R_P = CE(C(G(z, y)), y) on fresh samples of G, counted from step

@@ -14,10 +14,12 @@ from keras_sslgan.networks.mlp import (
     mnist_discriminator,
     mnist_generator,
 )
+from keras_sslgan.networks.pca_gaussian_mixture import PCAGaussianMixture
 from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 __all__ = [
+    "PCAGaussianMixture",
     "WeightNormConv2D",
     "WeightNormDense",
     "conditional_mlp_generator",

@@ -14,6 +14,7 @@ def mlp_classifier(
     input_noise=0.3,
     hidden_noise=0.5,
     seed=None,
+    return_features=False,
     name="classifier",
 ):
     """The FM-GAN discriminator's network as a classifier: examples -> K logits.
@@ -26,10 +27,14 @@ def mlp_classifier(
         input_shape: tuple, shape of one example.
         num_classes: int, K.
         hidden_units, input_noise, hidden_noise, seed: of `mlp_discriminator`.
+        return_features: bool. Also return the last hidden layer's features,
+            `[logits, features]`, for a method that matches them (the good-and-bad GAN's
+            bad generator).
         name: str, model name.
 
     Returns:
-        Functional `keras.Model`: examples -> `(batch, K)` logits.
+        Functional `keras.Model`: examples -> `(batch, K)` logits (or
+        `[logits, features]`).
     """
     trunk = mlp_discriminator(
         input_shape,
@@ -39,17 +44,27 @@ def mlp_classifier(
         hidden_noise=hidden_noise,
         seed=seed,
     )
-    return keras.Model(trunk.inputs, trunk.outputs[0], name=name)
+    outputs = trunk.outputs if return_features else trunk.outputs[0]
+    return keras.Model(trunk.inputs, outputs, name=name)
 
 
-def mnist_mlp_classifier(num_classes=10, input_noise=0.3, hidden_noise=0.5, seed=None):
+def mnist_mlp_classifier(
+    num_classes=10, input_noise=0.3, hidden_noise=0.5, seed=None, return_features=False
+):
     """`mlp_classifier` for MNIST: 784-1000-500-250-250-250-K, the FM-GAN discriminator."""
     return mlp_classifier(
-        MNIST_SHAPE, num_classes, input_noise=input_noise, hidden_noise=hidden_noise, seed=seed
+        MNIST_SHAPE,
+        num_classes,
+        input_noise=input_noise,
+        hidden_noise=hidden_noise,
+        seed=seed,
+        return_features=return_features,
     )
 
 
-def mnist_conv_classifier(num_classes=10, dropout=0.5, weight_decay=1e-4, seed=None):
+def mnist_conv_classifier(
+    num_classes=10, dropout=0.5, weight_decay=1e-4, seed=None, return_features=False
+):
     """The convolutional MNIST classifier of Triple-GAN (Li et al. 2017).
 
     conv 5x5x32 valid - max-pool 2 - dropout - conv 3x3x64 same - conv 3x3x64 valid -
@@ -65,9 +80,12 @@ def mnist_conv_classifier(num_classes=10, dropout=0.5, weight_decay=1e-4, seed=N
         dropout: float, dropout rate after each pooling.
         weight_decay: float >= 0, the L2 coefficient on the output weights.
         seed: int or `None`, seed of the dropout layers.
+        return_features: bool. Also return the pooled 128 features, `[logits,
+            features]`.
 
     Returns:
-        Functional `keras.Model`: `(batch, 28, 28, 1)` images in [0, 1] -> K logits.
+        Functional `keras.Model`: `(batch, 28, 28, 1)` images in [0, 1] -> K logits
+        (or `[logits, features]`).
 
     Reference:
     - [Li et al. 2017](https://arxiv.org/abs/1703.02291), appendix (MNIST classifier)
@@ -96,11 +114,12 @@ def mnist_conv_classifier(num_classes=10, dropout=0.5, weight_decay=1e-4, seed=N
         if pool:
             x = layers.MaxPooling2D(2)(x)
             x = layers.Dropout(dropout, seed=None if seed is None else seed + i)(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    features = x = layers.GlobalAveragePooling2D()(x)
     logits = layers.Dense(
         num_classes,
         kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
         kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
         name="logits",
     )(x)
-    return keras.Model(inputs, logits, name="conv_classifier")
+    outputs = [logits, features] if return_features else logits
+    return keras.Model(inputs, outputs, name="conv_classifier")
