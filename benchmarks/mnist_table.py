@@ -13,6 +13,12 @@ recorded their settings are read too (`settings_of`).
 
     python benchmarks/mnist_table.py --data-dir ../shared/data/mnist \
         --labels 20 50 100 200 --seeds 0 1 2 --epochs 20
+
+With `--budget-seconds N` (an option of the example) every run trains for N wall-clock
+seconds on this machine, its schedule fitted to the steps they allow: the equal-compute
+table. Those runs are also drawn, under --docs-dir: EMA test accuracy against seconds
+from the start per method and label count (`mnist_accuracy_over_time.png`), and the
+generated samples of each method side by side (`mnist_samples.png`).
 """
 
 import argparse
@@ -84,21 +90,40 @@ def key(run, defaults):
     return json.dumps({**settings_of(run, defaults), "version": run["version"]}, sort_keys=True)
 
 
+def span(run, defaults):
+    """How long the run trained: `20 epochs`, or `1500 s` with `--budget-seconds`."""
+    settings = settings_of(run, defaults)
+    if settings.get("budget_seconds") is not None:
+        return f"{settings['budget_seconds']:g} s"
+    return f"{settings['epochs']} epochs"
+
+
 def describe(run, defaults):
     """`keras_sslgan 0.3.0, fm_gan --batch-size 25, 20 epochs`: the version, the method
-    and every setting (but labels, seed and epochs) that differs from the example's
-    defaults, as its command-line option."""
+    and every setting (but labels, seed and the span) that differs from the example's
+    defaults, as its command-line option; then the epochs, or the budget in seconds."""
     settings = settings_of(run, defaults)
     defaults = method_defaults(defaults, settings["method"])
+    left_out = ("method", "labels", "seed", "epochs", "budget_seconds")
     flags = [
         f"--{name.replace('_', '-')} {value}"
         for name, value in sorted(settings.items())
-        if name not in ("method", "labels", "seed", "epochs") and value != defaults.get(name)
+        if name not in left_out and value != defaults.get(name)
     ]
     return (
         f"keras_sslgan {run['version']}, {' '.join([settings['method'], *flags])}, "
-        f"{settings['epochs']} epochs"
+        f"{span(run, defaults)}"
     )
+
+
+def seconds_from_start(run):
+    """Seconds from the run's start to each epoch's end: its set-up (density fit,
+    budget calibration, pre-training; recorded as `setup_seconds`, earlier as
+    `density_seconds` and `pretrain_seconds`) plus the epochs' training seconds."""
+    setup = run.get("setup_seconds")
+    if setup is None:
+        setup = (run.get("density_seconds") or 0.0) + (run.get("pretrain_seconds") or 0.0)
+    return [setup + s for s in run["seconds_elapsed"]]
 
 
 def table(results, labels, defaults):
@@ -125,8 +150,9 @@ def table(results, labels, defaults):
     return "\n".join(lines)
 
 
-def time_to_accuracy(results, defaults, targets=(0.98, 0.99)):
-    """Markdown: training seconds until the EMA test accuracy first reaches each target.
+def time_to_accuracy(results, defaults, targets=(0.95, 0.98, 0.99)):
+    """Markdown: seconds from the start (`seconds_from_start`) until the EMA test
+    accuracy first reaches each target.
 
     From the per-epoch test accuracies (`--test-every-epoch`), which are reported here
     and never used to pick a result: the table above is the final epoch's.
@@ -143,9 +169,9 @@ def time_to_accuracy(results, defaults, targets=(0.98, 0.99)):
         for target in targets:
             hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
             cells.append(
-                f"{r['seconds_elapsed'][hit[0]]:.0f} ({hit[0] + 1})"
+                f"{seconds_from_start(r)[hit[0]]:.0f} ({hit[0] + 1})"
                 if hit
-                else f"not in {r['epochs']} epochs"
+                else f"not in {span(r, defaults)}"
             )
         lines.append(
             f"| {r['labels']} | {r['seed']} | {describe(r, defaults)} | " + " | ".join(cells) + " |"
@@ -153,6 +179,101 @@ def time_to_accuracy(results, defaults, targets=(0.98, 0.99)):
     if len(lines) == 2:
         return "(no run recorded per-epoch test accuracy)"
     return "\n".join(lines)
+
+
+def run_dir(output_dir, run, defaults):
+    """The folder of a run's outputs and backup: one per run key, so that a backup is
+    only ever resumed by the same run."""
+    settings = settings_of(run, defaults)
+    digest = hashlib.sha1(key(run, defaults).encode()).hexdigest()[:10]
+    return os.path.join(
+        output_dir, f"{settings['method']}_{settings['labels']}_{settings['seed']}_{digest}"
+    )
+
+
+def budget_runs(results, defaults):
+    """The runs made with `--budget-seconds` that recorded their per-epoch test accuracy."""
+    return [
+        r
+        for r in results
+        if r.get("test_accuracy_per_epoch")
+        and settings_of(r, defaults).get("budget_seconds") is not None
+    ]
+
+
+def legend(row):
+    """A row's description without the version and the span: its method and settings."""
+    return row.split(", ", 1)[1].rsplit(", ", 1)[0]
+
+
+def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
+    """Writes a PNG of EMA test accuracy against seconds from the start, one panel per
+    label count, one line per budget row: the mean over its seeds (each run's epochs
+    interpolated onto a common time grid, from its latest first epoch to its earliest
+    last), the range over seeds shaded. Returns what it drew, in percent:
+    `{(labels, row): (grid, mean, low, high)}` (empty, and no file, with no budget run)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs, drawn = budget_runs(results, defaults), {}
+    if not runs:
+        return drawn
+    fig, axes = plt.subplots(1, len(labels), figsize=(6.5 * len(labels), 4.8), squeeze=False)
+    for ax, n in zip(axes[0], labels):
+        for row in sorted({describe(r, defaults) for r in runs if r["labels"] == n}):
+            group = [r for r in runs if r["labels"] == n and describe(r, defaults) == row]
+            times = [seconds_from_start(r) for r in group]
+            grid = np.linspace(max(t[0] for t in times), min(t[-1] for t in times), 200)
+            curves = 100 * np.array(
+                [np.interp(grid, t, r["test_accuracy_per_epoch"]) for t, r in zip(times, group)]
+            )
+            mean, low, high = curves.mean(axis=0), curves.min(axis=0), curves.max(axis=0)
+            (line,) = ax.plot(grid, mean, label=f"{legend(row)} (n={len(group)})")
+            if len(group) > 1:
+                ax.fill_between(grid, low, high, color=line.get_color(), alpha=0.2)
+            drawn[n, row] = (grid, mean, low, high)
+        ax.set_title(f"MNIST, {n} labels: mean over seeds, range shaded")
+        ax.set_xlabel("seconds from the start (2-core CPU)")
+        ax.set_ylabel("EMA test accuracy, %")
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return drawn
+
+
+def plot_samples(results, defaults, output_dir, path, labels=100, seed=0):
+    """Writes a PNG of the generated-digit grids of the budget runs at `labels` and
+    `seed`, side by side (those whose run folder under `output_dir` holds one). Returns
+    whether there was one to draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grids = {}
+    for r in budget_runs(results, defaults):
+        image = os.path.join(run_dir(output_dir, r, defaults), "generated.png")
+        if r["labels"] == labels and r["seed"] == seed and os.path.exists(image):
+            grids[legend(describe(r, defaults))] = plt.imread(image)
+    if not grids:
+        return False
+    fig, axes = plt.subplots(1, len(grids), figsize=(4 * len(grids), 4.6), squeeze=False)
+    for ax, (name, image) in zip(axes[0], sorted(grids.items())):
+        ax.imshow(image, cmap="gray")
+        ax.set_title(name.replace(" --", "\n--", 2), fontsize=7)
+        ax.axis("off")
+    fig.suptitle(f"Generated digits after each method's budget ({labels} labels, seed {seed})")
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def example_defaults(mnist):
@@ -187,6 +308,11 @@ def main(argv=None):
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--output-dir", default="outputs/mnist_table")
+    parser.add_argument(
+        "--docs-dir",
+        default=os.path.join(ROOT, "docs"),
+        help="where the plots of the budget runs go (accuracy over time, generated samples)",
+    )
     args, example_argv = parser.parse_known_args(argv)
 
     mnist = load_example("mnist")
@@ -204,16 +330,12 @@ def main(argv=None):
             run_key = key(planned, defaults)
             if run_key in done:
                 continue
-            # One folder per run key: a backup is only ever resumed by the same run.
-            digest = hashlib.sha1(run_key.encode()).hexdigest()[:10]
-            run_dir = os.path.join(
-                args.output_dir, f"{settings['method']}_{labels}_{seed}_{digest}"
-            )
+            folder = run_dir(args.output_dir, planned, defaults)
             summary = mnist.run(
                 **settings,
                 data_dir=args.data_dir,
-                output_dir=run_dir,
-                backup_dir=os.path.join(run_dir, "backup"),
+                output_dir=folder,
+                backup_dir=os.path.join(folder, "backup"),
                 verbose=2,
             )
             summary["unlabeled"] = settings["unlabeled"]  # None: all, as the option says
@@ -225,6 +347,12 @@ def main(argv=None):
     markdown = table(results, sorted(columns), defaults)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
+    over_time = os.path.join(args.docs_dir, "mnist_accuracy_over_time.png")
+    if plot_accuracy_over_time(results, defaults, over_time):
+        print(f"wrote {over_time}")
+    samples = os.path.join(args.docs_dir, "mnist_samples.png")
+    if plot_samples(results, defaults, args.output_dir, samples):
+        print(f"wrote {samples}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import platform
 import time
 
 import keras
@@ -117,10 +118,10 @@ METHOD_DEFAULTS["good_bad_gan"] = {
 }
 
 
-def build_model(args, x_unlabeled, density=None):
-    """The method's MNIST recipe with the run's settings (Bad GAN's `density`: the
-    `(density_model, threshold)` of `keras_sslgan.recipes.mnist_density_model`)."""
-    steps = args.epochs * (len(x_unlabeled) // args.batch_size)
+def build_model(args, steps, density=None):
+    """The method's MNIST recipe with the run's settings, its schedule spanning `steps`
+    training steps (Bad GAN's `density`: the `(density_model, threshold)` of
+    `keras_sslgan.recipes.mnist_density_model`)."""
     if args.method == "bad_gan":
         return keras_sslgan.recipes.dai_mnist(
             *density,
@@ -168,6 +169,98 @@ def build_model(args, x_unlabeled, density=None):
     )
 
 
+def machine():
+    """`AMD EPYC, 2 cores`: the processor and the cores this process may use (wall-clock
+    figures, budgets above all, hold for one machine)."""
+    model = platform.processor() or platform.machine()
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        model = names[0] if names else model
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{model}, {cores} cores"
+
+
+# Steps per timed epoch of the budget calibration (two such epochs; the first traces).
+CALIBRATION_STEPS = 20
+
+
+def timed_steps(train, steps=CALIBRATION_STEPS):
+    """`(seconds per step, seconds of first-call overhead)` of `train`, a `fit`-like
+    callable run for two epochs of `steps` steps: the first traces and starts the data
+    pipeline, the second is the steady step."""
+    timer = EpochTimer()
+    train(epochs=2, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    first, second = timer.seconds
+    return second / steps, max(first - second, 0.0)
+
+
+def split_steps(steps, steps_per_pass):
+    """`(epochs, steps_per_epoch)`: at most `steps` steps in the fewest epochs of at most
+    one unlabeled pass (`steps_per_pass` steps) each, all of one length."""
+    epochs = -(-steps // steps_per_pass)
+    return epochs, steps // epochs
+
+
+def plan_budget(args, labeled, x_unlabeled, density, spent_seconds):
+    """The training steps that fit in what is left of `--budget-seconds`, and how they
+    were found.
+
+    The schedule is compiled into the training step, so the steps must be known before
+    the model is built: a copy of the model (same recipe and settings) is timed for
+    `2 * CALIBRATION_STEPS` game steps (and as many pre-training steps when the method
+    pre-trains), and the steps left after what is already spent (`spent_seconds`: Bad
+    GAN's density fit), the calibration, the pre-training and the first call's tracing
+    are the game's. They are cut into epochs of at most one unlabeled pass. Returns a
+    dict: `steps`, `epochs`, `steps_per_epoch`, `seconds_per_step`, `pretrain_seconds`
+    (estimated), `calibration_seconds`.
+    """
+    start = time.perf_counter()
+    probe = build_model(args, steps=10**6, density=density)
+    seconds_per_step, overhead = timed_steps(
+        lambda **kw: probe.fit(
+            labeled,
+            x_unlabeled,
+            batch_size=args.batch_size,
+            labeled_batch_size=args.labeled_batch_size,
+            **kw,
+        )
+    )
+    pretrain_seconds = 0.0
+    if isinstance(probe, keras_sslgan.TripleGAN) and args.pretrain_epochs:
+        batch_size = min(500, len(x_unlabeled))
+        per_step, pretrain_overhead = timed_steps(
+            lambda **kw: probe.pretrain_classifier(
+                labeled,
+                x_unlabeled,
+                batch_size=batch_size,
+                labeled_batch_size=min(100, len(labeled[0])),
+                **kw,
+            )
+        )
+        pretrain_steps = args.pretrain_epochs * (len(x_unlabeled) // batch_size)
+        pretrain_seconds = pretrain_steps * per_step + pretrain_overhead
+    calibration_seconds = time.perf_counter() - start
+    left = args.budget_seconds - spent_seconds - calibration_seconds - pretrain_seconds - overhead
+    if left < seconds_per_step:
+        raise ValueError(
+            f"`--budget-seconds {args.budget_seconds:g}` leaves no time to train: "
+            f"{args.budget_seconds - left:.0f} s go to set-up, calibration and "
+            f"pre-training, and a step takes {seconds_per_step:.3f} s."
+        )
+    epochs, steps_per_epoch = split_steps(
+        int(left // seconds_per_step), len(x_unlabeled) // args.batch_size
+    )
+    return {
+        "steps": epochs * steps_per_epoch,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "seconds_per_step": seconds_per_step,
+        "pretrain_seconds": pretrain_seconds,
+        "calibration_seconds": calibration_seconds,
+    }
+
+
 def salimans_settings(args, steps):
     """The run's settings of `keras_sslgan.recipes.salimans_mnist`."""
     return dict(
@@ -209,6 +302,14 @@ def build_parser(method="fm_gan"):
     )
     parser.add_argument("--labels", type=int, default=100, help="labeled examples, balanced")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=None,
+        help="train for this many wall-clock seconds instead of --epochs (density fit, "
+        "pre-training and a short timing of the step included): the schedule spans the "
+        "steps that fit, measured on a copy of the model first",
+    )
     parser.add_argument("--head", default="logsumexp", choices=["logsumexp", "k_plus_one"])
     parser.add_argument(
         "--generator-loss",
@@ -373,6 +474,10 @@ def run(**settings):
         raise ValueError(
             f"`--validation` must be in [0, {len(x_train)}). Received: {args.validation}"
         )
+    if args.budget_seconds is not None and not args.budget_seconds > 0:
+        raise ValueError(
+            f"`--budget-seconds` must be > 0. Received: --budget-seconds {args.budget_seconds}"
+        )
     if args.validation and args.test_every_epoch:
         raise ValueError("`--validation` and `--test-every-epoch` exclude each other.")
     split = len(x_train) - args.validation
@@ -382,6 +487,16 @@ def run(**settings):
         x_train, y_train, args.labels, seed=args.seed
     )
     x_unlabeled = x_unlabeled[: args.unlabeled]
+    resuming = bool(args.backup_dir) and os.path.exists(os.path.join(args.backup_dir, "state"))
+    if args.backup_dir:
+        epoch_log = os.path.join(args.backup_dir, "epochs.csv")
+        budget_path = os.path.join(args.backup_dir, "budget.json")
+        os.makedirs(args.backup_dir, exist_ok=True)
+        if not resuming:
+            for stale in (epoch_log, budget_path, os.path.join(args.backup_dir, "settings.json")):
+                if os.path.exists(stale):
+                    os.remove(stale)
+        check_backup_settings(args, args.backup_dir)
     keras.config.set_dtype_policy(args.dtype_policy)
     try:
         density, density_seconds = None, 0.0
@@ -395,29 +510,39 @@ def run(**settings):
             )
             density_seconds = time.perf_counter() - start
             print(f"density model fitted in {density_seconds:.0f} s")
-        model = build_model(args, x_unlabeled, density)
+        budget, steps = None, args.epochs * (len(x_unlabeled) // args.batch_size)
+        if args.budget_seconds is not None:
+            if resuming:  # the plan of the run it resumes: its schedule
+                with open(budget_path) as f:
+                    budget = json.load(f)
+            else:
+                budget = plan_budget(
+                    args, (x_labeled, y_labeled), x_unlabeled, density, density_seconds
+                )
+                if args.backup_dir:
+                    with open(budget_path, "w") as f:
+                        json.dump(budget, f, indent=2)
+            print(
+                f"budget {args.budget_seconds:g} s: {budget['steps']} steps of "
+                f"{budget['seconds_per_step']:.3f} s in {budget['epochs']} epochs"
+            )
+            steps = budget["steps"]
+            keras.utils.set_random_seed(args.seed)  # the model starts as without a budget
+        model = build_model(args, steps, density)
     finally:
         keras.config.set_dtype_policy("float32")
+    epochs = budget["epochs"] if budget else args.epochs
     timer = EpochTimer()
     callbacks, validation = [timer], None
     if args.test_every_epoch or args.validation:
         callbacks.append(keras_sslgan.SwapClassifierEMAWeights())
         validation = (x_val, y_val) if args.validation else (x_test, y_test)
     if args.backup_dir:
-        state_dir = os.path.join(args.backup_dir, "state")
-        epoch_log = os.path.join(args.backup_dir, "epochs.csv")
-        os.makedirs(args.backup_dir, exist_ok=True)
-        if not os.path.exists(state_dir):  # a new run, not a resumed one
-            for stale in (epoch_log, os.path.join(args.backup_dir, "settings.json")):
-                if os.path.exists(stale):
-                    os.remove(stale)
-        check_backup_settings(args, args.backup_dir)
         callbacks += [
             keras.callbacks.CSVLogger(epoch_log, append=True),
-            keras.callbacks.BackupAndRestore(state_dir),
+            keras.callbacks.BackupAndRestore(os.path.join(args.backup_dir, "state")),
         ]
     start = time.perf_counter()
-    resuming = args.backup_dir and os.path.exists(os.path.join(args.backup_dir, "state"))
     pretrain = isinstance(model, keras_sslgan.TripleGAN) and args.pretrain_epochs and not resuming
     if pretrain:
         # A run interrupted during pre-training pre-trains again.
@@ -440,12 +565,15 @@ def run(**settings):
         x_unlabeled,
         batch_size=args.batch_size,
         labeled_batch_size=args.labeled_batch_size,
-        epochs=args.epochs,
+        epochs=epochs,
         validation_data=validation,
         callbacks=callbacks,
         verbose=verbose,
+        **({"steps_per_epoch": budget["steps_per_epoch"]} if budget else {}),
     )
     train_seconds = time.perf_counter() - start + density_seconds
+    if budget and not resuming:
+        train_seconds += budget["calibration_seconds"]
     if args.backup_dir:  # all epochs, also those of the runs this one resumed
         epoch_logs = read_epoch_log(epoch_log)
     else:
@@ -481,7 +609,11 @@ def run(**settings):
         "seed": args.seed,
         "head": args.head,
         "generator_loss": args.generator_loss,
-        "epochs": args.epochs,
+        "epochs": epochs,
+        # Steps made (all of them, also those of the runs this one resumed), and with
+        # --budget-seconds the plan that set them.
+        "steps": model.training_step(),
+        "budget": budget,
         "batch_size": args.batch_size,
         "labeled_batch_size": args.labeled_batch_size or args.batch_size,
         "unlabeled": len(x_unlabeled),
@@ -510,8 +642,14 @@ def run(**settings):
         # C's accuracy on the validation (or, with --test-every-epoch, test) split after
         # pre-training, before the game: reported, never used to pick anything.
         "pretrained_accuracy": pretrained_accuracy,
-        "resumed_at_epoch": args.epochs - len(timer.seconds),
+        "resumed_at_epoch": epochs - len(timer.seconds),
         "seconds_per_epoch": float(np.mean(epoch_seconds)),
+        # Seconds before the first game step: density fit, calibration, pre-training
+        # (a resumed run: as its plan estimated them). Accuracy-over-time plots start
+        # each run's epochs after them.
+        "setup_seconds": density_seconds
+        + (budget["calibration_seconds"] if budget else 0.0)
+        + (pretrain_seconds if pretrain else budget["pretrain_seconds"] if budget else 0.0),
         "final_logs": {k: float(v) for k, v in epoch_logs[-1].items() if k != "epoch_seconds"},
         # Training seconds from the start of fit to each epoch's end (the per-epoch
         # test evaluation, when on, is left out).
@@ -520,6 +658,7 @@ def run(**settings):
         "validation_accuracy_per_epoch": per_epoch if args.validation else None,
         "test_accuracy_per_epoch": None if args.validation else per_epoch,
         "version": keras_sslgan.__version__,
+        "machine": machine(),
     }
     with open(os.path.join(args.output_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)

@@ -97,6 +97,8 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
         ]
     )
     assert 0.0 <= summary["test_accuracy"] <= 1.0 and summary["epochs"] == 2
+    assert summary["steps"] == 2 * (600 // 100) and summary["budget"] is None
+    assert summary["machine"].endswith(f", {len(os.sched_getaffinity(0))} cores")
     # The last per-epoch test figure (Keras' `evaluate`) is the final EMA model's, whose
     # confusion matrix gives the test accuracy: the swap callback puts the EMA weights
     # in for each evaluation, and fit leaves them in at the end.
@@ -214,6 +216,66 @@ def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
     assert again["resumed_at_epoch"] == 0 and len(again["test_accuracy_per_epoch"]) == 3
 
 
+def test_mnist_budget_cuts_its_steps_into_equal_epochs_of_at_most_one_pass():
+    split_steps = load_example("mnist").split_steps
+    assert split_steps(333, 50) == (7, 47)  # 329 steps: 7 x 47
+    assert split_steps(50, 50) == (1, 50)
+    assert split_steps(51, 50) == (2, 25)
+    assert split_steps(7, 600) == (1, 7)
+
+
+def test_mnist_example_trains_for_a_budget_of_seconds_and_resumes_its_plan(
+    data_dir, tmp_path, monkeypatch
+):
+    """`--budget-seconds`: the plan's steps are the steps made, in equal epochs, the
+    schedule ends with them (rates at 0 after the last step), and a resumed run keeps
+    the plan it was started with (no new timing: the schedule must not change)."""
+    mnist = load_example("mnist")
+    backup = tmp_path / "backup"
+    args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20"]
+    args += ["--unlabeled", "4000", "--budget-seconds", "30", "--verbose", "0"]
+    args += ["--backup-dir", str(backup), "--output-dir", str(tmp_path), "--validation", "500"]
+    built, build = [], mnist.build_model
+
+    def build_and_keep(*args, **kwargs):
+        built.append(build(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(mnist, "build_model", build_and_keep)
+
+    class Stop(Exception):
+        pass
+
+    begin = mnist.EpochTimer.on_epoch_begin
+
+    def stop_before_the_second_epoch(self, epoch, logs=None):
+        if epoch == 1 and self.model is built[-1] and len(built) == 2:  # not the timing
+            raise Stop
+        begin(self, epoch, logs)
+
+    monkeypatch.setattr(mnist.EpochTimer, "on_epoch_begin", stop_before_the_second_epoch)
+    with pytest.raises(Stop):
+        mnist.main(args)
+    plan = json.loads((backup / "budget.json").read_text())
+    assert len(built) == 2  # the timed copy, then the model
+    monkeypatch.setattr(mnist.EpochTimer, "on_epoch_begin", begin)
+    monkeypatch.setattr(mnist, "plan_budget", None)  # a resumed run must not time again
+    summary = mnist.main(args)
+    assert summary["budget"] == plan and summary["resumed_at_epoch"] == 1
+    assert plan["epochs"] >= 2, "the budget must allow more than one epoch for this test"
+    assert plan["steps_per_epoch"] <= 4000 // 100
+    assert summary["steps"] == plan["steps"] == plan["epochs"] * plan["steps_per_epoch"]
+    assert summary["epochs"] == plan["epochs"] == len(summary["validation_accuracy_per_epoch"])
+    model = built[-1]
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        schedule = optimizer.get_config()["learning_rate"]["config"]
+        assert schedule["total_steps"] == plan["steps"]
+        assert float(optimizer.learning_rate) == 0.0
+    assert summary["setup_seconds"] == pytest.approx(plan["calibration_seconds"])
+    with pytest.raises(ValueError, match="--budget-seconds 0"):
+        mnist.main([a if a != "30" else "0" for a in args])
+
+
 def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
     """`--validation N`: the last N training images are evaluated, never trained on."""
     mnist = load_example("mnist")
@@ -321,9 +383,8 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     table = load_benchmark("mnist_table", monkeypatch)
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
     args += ["--epochs", "1", "--unlabeled", "300", "--ema-momentum", "0.99"]
-    runs, text = run_table_twice(
-        table, "mnist-table", args + ["--steps-per-execution", "2"], tmp_path
-    )
+    args += ["--steps-per-execution", "2", "--docs-dir", str(tmp_path / "docs")]
+    runs, text = run_table_twice(table, "mnist-table", args, tmp_path)
     assert [
         (r["labels"], r["seed"], r["ema_momentum"], r["steps_per_execution"]) for r in runs
     ] == [
@@ -345,8 +406,9 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     (run_dir,) = (tmp_path / "out").glob("fm_gan_20_1_*")
     assert (run_dir / "backup" / "epochs.csv").exists()
     assert not (run_dir / "backup" / "state").exists()
-    assert "| labels | seed | run | seconds (epoch) to 98% | seconds (epoch) to 99% |" in text
-    assert f"| 20 | 1 {row} not in 1 epochs | not in 1 epochs |" in text
+    header = "| labels | seed | run | seconds (epoch) to 95% | seconds (epoch) to 98% |"
+    assert header + " seconds (epoch) to 99% |" in text
+    assert f"| 20 | 1 {row} not in 1 epochs | not in 1 epochs | not in 1 epochs |" in text
 
 
 def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkeypatch):
@@ -363,11 +425,51 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
     }
     text = table.time_to_accuracy([run], defaults)
     described = "keras_sslgan 0.9.0, fm_gan --head k_plus_one, 4 epochs"
-    assert text.splitlines()[-1] == f"| 100 | 3 | {described} | 61 (2) | 122 (4) |"
-    run["test_accuracy_per_epoch"] = [0.95, 0.97, 0.979, 0.985]
+    assert text.splitlines()[-1] == f"| 100 | 3 | {described} | 30 (1) | 61 (2) | 122 (4) |"
+    run["test_accuracy_per_epoch"] = [0.94, 0.97, 0.979, 0.985]
     assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
-        f"| 100 | 3 | {described} | 122 (4) | not in 4 epochs |"
+        f"| 100 | 3 | {described} | 61 (2) | 122 (4) | not in 4 epochs |"
     )
+    # Seconds from the start: a run's set-up (here pre-training) comes first.
+    run.update(pretrain_seconds=100.0, settings={**defaults, "budget_seconds": 300.0})
+    assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
+        "| 100 | 3 | keras_sslgan 0.9.0, fm_gan, 300 s | 161 (2) | 222 (4) | not in 300 s |"
+    )
+
+
+def test_mnist_table_draws_the_mean_accuracy_over_time_of_the_budget_runs(tmp_path, monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+
+    def run(seed, setup, elapsed, accuracies, **settings):
+        return {
+            "settings": {**defaults, "labels": 100, "seed": seed, **settings},
+            "labels": 100,
+            "seed": seed,
+            "version": "0.9.0",
+            "setup_seconds": setup,
+            "seconds_elapsed": elapsed,
+            "test_accuracy_per_epoch": accuracies,
+        }
+
+    budget = {"budget_seconds": 100.0}
+    runs = [
+        run(0, 0.0, [10.0, 50.0, 90.0], [0.5, 0.9, 0.94], **budget),
+        run(1, 20.0, [10.0, 50.0, 80.0], [0.7, 0.9, 0.96], **budget),
+        run(0, 0.0, [10.0, 20.0], [0.1, 0.2]),  # not a budget run: not drawn
+    ]
+    path = tmp_path / "over_time.png"
+    lines = table.plot_accuracy_over_time(runs, defaults, str(path), labels=(100,))
+    assert os.path.getsize(path) > 10_000
+    ((labels, row), (grid, mean, low, high)) = lines.popitem()
+    assert not lines and (labels, row) == (100, "keras_sslgan 0.9.0, fm_gan, 100 s")
+    # From the latest first epoch (30 s: seed 1's set-up) to the earliest last (90 s).
+    assert (grid[0], grid[-1]) == (30.0, 90.0)
+    # At 30 s: seed 0 halfway from 50% to 90%, seed 1 at its first epoch's 70%.
+    assert (mean[0], low[0], high[0]) == pytest.approx((70.0, 70.0, 70.0))
+    # At 90 s: seed 0's last epoch 94%, seed 1 between 90% (70 s) and 96% (100 s): 94%.
+    assert (mean[-1], low[-1], high[-1]) == pytest.approx((94.0, 94.0, 94.0))
+    assert table.plot_accuracy_over_time(runs[2:], defaults, str(path)) == {}
 
 
 def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch):
