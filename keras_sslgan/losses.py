@@ -341,6 +341,23 @@ def feature_matching_l1_loss(real_features, generated_features):
     return ops.mean(ops.abs(real_mean - generated_mean))
 
 
+def feature_matching_distance(feature_distance):
+    """The feature-matching loss of a distance by name: `"l2"`, `feature_matching_loss`
+    (Salimans et al. 2016; Dai et al. 2017 on MNIST), or `"l1"`,
+    `feature_matching_l1_loss` (Dai et al. 2017 on SVHN and CIFAR-10).
+
+    Raises:
+        ValueError: naming `feature_distance`, for any other value.
+    """
+    distances = {"l2": feature_matching_loss, "l1": feature_matching_l1_loss}
+    if feature_distance not in distances:
+        raise ValueError(
+            f"`feature_distance` must be one of {tuple(distances)}. "
+            f"Received: feature_distance={feature_distance!r}"
+        )
+    return distances[feature_distance]
+
+
 def pull_away_loss(features):
     """The pull-away term: the mean squared cosine similarity between different samples.
 

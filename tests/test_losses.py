@@ -184,6 +184,11 @@ def test_feature_matching_l1_loss_by_hand():
     generated = np.array([[0.0, 4.0]], "float32")  # means (0, 4)
     assert float(losses.feature_matching_l1_loss(real, generated)) == pytest.approx(2.5)
     assert float(losses.feature_matching_loss(real, generated)) == pytest.approx(6.5)
+    for name, value in (("l1", 2.5), ("l2", 6.5)):
+        distance = losses.feature_matching_distance(name)
+        assert float(distance(real, generated)) == pytest.approx(value)
+    with pytest.raises(ValueError, match="feature_distance='l3'"):
+        losses.feature_matching_distance("l3")
 
 
 def test_pull_away_loss_by_hand():

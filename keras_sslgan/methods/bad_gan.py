@@ -14,8 +14,6 @@ from keras_sslgan import losses
 from keras_sslgan.engine import distribute
 from keras_sslgan.methods.fm_gan import FeatureMatchingGAN
 
-FEATURE_DISTANCES = ("l2", "l1")
-
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
 class BadGAN(FeatureMatchingGAN):
@@ -32,7 +30,8 @@ class BadGAN(FeatureMatchingGAN):
     with `L_fm` feature matching (the squared or the absolute distance of the feature
     means), `L_PT` the pull-away term on the generated batch's discriminator features and
     `L_ld` the low-density term by the frozen `density_model` (formulas in
-    `keras_sslgan.losses`). The pull-away and low-density terms are computed on the global
+    `keras_sslgan.losses`), evaluated on its steps only (its log, `low_density_loss`, is
+    0 on the others). The pull-away and low-density terms are computed on the global
     batch under `tf.distribute`. The authors' MNIST run is FM-GAN's with `density_weight`
     1e-4 after step 9,000 on a random 10% of steps (here: every 10th, the same rate, made
     reproducible), with a PixelCNN++ as the density model; their SVHN run adds
@@ -142,11 +141,7 @@ class BadGAN(FeatureMatchingGAN):
                 `density_start`.
             **kwargs: `keras.Model.compile` arguments.
         """
-        if feature_distance not in FEATURE_DISTANCES:
-            raise ValueError(
-                f"`feature_distance` must be one of {FEATURE_DISTANCES}. "
-                f"Received: feature_distance={feature_distance!r}"
-            )
+        losses.feature_matching_distance(feature_distance)  # a known distance
         for name, value in (
             ("pull_away_weight", pull_away_weight),
             ("density_weight", density_weight),
@@ -197,11 +192,7 @@ class BadGAN(FeatureMatchingGAN):
         self, real_features, generated_features, generated_logits, x_generated
     ):
         """`(L_G, terms)`: feature matching, the pull-away and the low-density terms."""
-        distance = (
-            losses.feature_matching_loss
-            if self.feature_distance == "l2"
-            else losses.feature_matching_l1_loss
-        )
+        distance = losses.feature_matching_distance(self.feature_distance)
         # Means of the global batch (see FeatureMatchingGAN.compute_generator_loss).
         matching = distance(
             distribute.global_mean(real_features), distribute.global_mean(generated_features)
@@ -210,17 +201,24 @@ class BadGAN(FeatureMatchingGAN):
         loss = matching + self.pull_away_weight * pull_away
         low_density = ops.zeros(())
         if self.density_weight:
-            log_density = ops.cast(self.density_model(x_generated), "float32")
-            low_density = losses.low_density_loss(
-                distribute.global_batch(log_density), self.density_threshold
-            )
             # The step, 0-based, before this generator update.
             step = self.g_optimizer.iterations
             active = ops.logical_and(
                 step >= self.density_start,
                 (step - self.density_start) % self.density_every == 0,
             )
-            loss = loss + self.density_weight * ops.cast(active, "float32") * low_density
+            # The density model and its gradient cost more than the rest of the
+            # generator's step: evaluated on the term's steps only. The batch is gathered
+            # outside the condition (no collective op inside a branch).
+            x_global = distribute.global_batch(x_generated)
+            low_density = ops.cond(
+                active,
+                lambda: losses.low_density_loss(
+                    ops.cast(self.density_model(x_global), "float32"), self.density_threshold
+                ),
+                lambda: ops.zeros(()),
+            )
+            loss = loss + self.density_weight * low_density
         return loss, {
             "feature_matching_loss": matching,
             "pull_away_loss": pull_away,

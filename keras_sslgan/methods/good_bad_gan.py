@@ -15,7 +15,6 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.methods.bad_gan import FEATURE_DISTANCES
 from keras_sslgan.methods.triple_gan import TripleGAN
 
 
@@ -177,11 +176,7 @@ class GoodBadGAN(TripleGAN):
             pull_away_weight: float >= 0 (0.8 in the paper).
             **kwargs: `keras.Model.compile` arguments.
         """
-        if feature_distance not in FEATURE_DISTANCES:
-            raise ValueError(
-                f"`feature_distance` must be one of {FEATURE_DISTANCES}. "
-                f"Received: feature_distance={feature_distance!r}"
-            )
+        losses.feature_matching_distance(feature_distance)  # a known distance
         for name, value in (
             ("unlabeled_weight", unlabeled_weight),
             ("pull_away_weight", pull_away_weight),
@@ -246,11 +241,7 @@ class GoodBadGAN(TripleGAN):
         self.update("classifier_network", tape, c_loss)
 
         # B: a complement generator on the updated C's features.
-        distance = (
-            losses.feature_matching_l1_loss
-            if self.feature_distance == "l1"
-            else losses.feature_matching_loss
-        )
+        distance = losses.feature_matching_distance(self.feature_distance)
         num_unlabeled = ops.shape(x_unlabeled)[0]
         with tf.GradientTape() as tape:
             _, features = self.classify(
