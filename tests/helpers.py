@@ -65,7 +65,8 @@ def run_method_test(build, tmp_path, epochs=1, batch_size=20):
     - `predict`, `classifier` and `evaluate` agree, over K classes;
     - `.keras` save and load give the same config, compile config, weights, optimizer
       steps and random-stream states, and one more epoch of training gives the same
-      weights in both (op determinism is on);
+      weights in both (op determinism is on), those of one `fit` of `epochs + 1`
+      epochs (training goes on from the trained weights, not their EMA);
     - the exported ONNX and SavedModel classifiers, and the `keras-sslgan export`
       command on the saved file, reproduce `predict`.
     Returns the trained model.
@@ -110,8 +111,19 @@ def run_method_test(build, tmp_path, epochs=1, batch_size=20):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), probabilities, atol=1e-6)
     for m in (model, loaded):
         m.fit((x_labeled, y_labeled), x, batch_size=batch_size, epochs=1, verbose=0)
-    for a, b in zip(_weights(model), _weights(loaded), strict=True):
-        np.testing.assert_array_equal(a, b)
+    # Training goes on from the trained weights, not the averages `fit` left in: both
+    # are the model of one `fit` of one more epoch, to the last bit.
+    keras.utils.set_random_seed(0)
+    once = build()
+    once.fit((x_labeled, y_labeled), x, batch_size=batch_size, epochs=epochs + 1, verbose=0)
+    assert once.ema_in_weights.numpy() == 1 and model.ema_players() == once.ema_players()
+    for m in (model, loaded):
+        for a, b in zip(_weights(once), _weights(m), strict=True):
+            np.testing.assert_array_equal(a, b)
+        for player in model.players:
+            a, b = once.optimizer_of(player), m.optimizer_of(player)
+            for u, v in zip(a.variables, b.variables, strict=True):
+                np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
 
     images = x.astype("float32")
     reference = model.predict(images, verbose=0)

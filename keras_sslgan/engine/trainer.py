@@ -72,6 +72,12 @@ class SemiSupervisedGAN(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+        # 1 while the networks of the players whose optimizers keep an EMA hold the
+        # averages (after `fit`), their trained weights being in the optimizers; saved.
+        self.ema_in_weights = self.add_weight(
+            shape=(), initializer="zeros", dtype="int32", trainable=False, name="ema_in_weights"
+        )
+
         # === Trackers ===
         # Training metrics as the method names them; `loss` and `accuracy` for evaluate.
         self.trackers = {
@@ -110,6 +116,32 @@ class SemiSupervisedGAN(keras.Model):
             scaled = optimizer.scale_loss(distribute.scale_for_replicas(loss))
         variables = network.trainable_variables
         optimizer.apply(tape.gradient(scaled, variables), variables)
+
+    def ema_players(self):
+        """The players whose optimizers keep a moving average (`use_ema=True`)."""
+        players = []
+        for player in self.players:
+            optimizer = self.optimizer_of(player)
+            if getattr(getattr(optimizer, "inner_optimizer", optimizer), "use_ema", False):
+                players.append(player)
+        return players
+
+    def use_ema_weights(self, ema=True):
+        """Puts the moving averages (`ema=True`) or the trained weights (`False`) in the
+        networks of `ema_players()`, the others going to the optimizers: an exact swap.
+
+        `fit` trains on the trained weights and ends with the averages in the networks,
+        for `predict`, `evaluate`, `classifier` and export; the next `fit` (also after
+        `.keras` save and load) swaps back and trains on from where training stopped,
+        so two `fit`s of one epoch each make the weights of one `fit` of two.
+        """
+        players = self.ema_players()
+        if not players or bool(int(ops.convert_to_numpy(self.ema_in_weights))) == ema:
+            return
+        for player in players:
+            optimizer = self.optimizer_of(player)
+            state.swap_ema_weights(getattr(optimizer, "inner_optimizer", optimizer))
+        self.ema_in_weights.assign(int(ema))
 
     def report(self, **values):
         """Updates the trackers named in `values`; returns the logs of every training
@@ -314,7 +346,8 @@ class SemiSupervisedGAN(keras.Model):
         Returns:
             The `History` of `keras.Model.fit`. Every player whose optimizer keeps an EMA
             (`use_ema=True`) holds the averaged weights after `fit`, as Keras does for
-            its own optimizer.
+            its own optimizer; its trained weights are kept, and a later `fit` trains on
+            from them (`use_ema_weights`).
 
         With arrays, the data order of every step is a function of the model's `seed`
         and the step number (`keras_sslgan.data.resumable_stream`): a run restored by
@@ -344,16 +377,14 @@ class SemiSupervisedGAN(keras.Model):
         if stream_callback is not None:
             callbacks.append(stream_callback)  # last: after a `BackupAndRestore` restored
         self._check_data_spec(dataset.element_spec)
-        if initialize and trains and self.training_step() == 0:
+        if not trains:
+            return super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
+        callbacks.append(_TrainOnTrainedWeights())  # also after a restore
+        self.use_ema_weights(False)
+        if initialize and self.training_step() == 0:
             self.initialize_networks(self._first_unlabeled(dataset))
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
-        if trains:
-            for player in self.players:
-                optimizer = self.optimizer_of(player)
-                if getattr(optimizer, "inner_optimizer", optimizer).use_ema:
-                    optimizer.finalize_variable_values(
-                        self.player_network(player).trainable_variables
-                    )
+        self.use_ema_weights(True)
         return history
 
     def initialize_networks(self, x_unlabeled):
@@ -451,3 +482,11 @@ class SemiSupervisedGAN(keras.Model):
         for name in self.players.values():
             config[name] = keras.saving.deserialize_keras_object(config[name])
         self.compile(**config)
+
+
+class _TrainOnTrainedWeights(keras.callbacks.Callback):
+    """Puts the trained weights back in once `fit` has begun: a `BackupAndRestore`
+    before it may have restored a state saved with the averages in."""
+
+    def on_train_begin(self, logs=None):
+        self.model.use_ema_weights(False)

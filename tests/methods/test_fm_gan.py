@@ -92,8 +92,20 @@ def test_ema_weights_are_in_the_model_after_fit(mnist_small):
     model = make_mnist_model()
     averages = model.d_optimizer._model_variables_moving_average
     model.fit((x_l, y_l), x_u[:300], epochs=1, verbose=0)
-    for variable, average in zip(model.discriminator.trainable_variables, averages):
-        np.testing.assert_array_equal(np.asarray(variable), np.asarray(average))
+    # The network holds the averages, the optimizer the trained weights: swapped exactly.
+    in_network = [np.asarray(v) for v in model.discriminator.trainable_variables]
+    in_optimizer = [np.asarray(a) for a in averages]
+    assert int(model.ema_in_weights.numpy()) == 1 and model.ema_players() == ["discriminator"]
+    assert not all(np.array_equal(a, b) for a, b in zip(in_network, in_optimizer))
+    model.use_ema_weights(False)
+    assert int(model.ema_in_weights.numpy()) == 0
+    for variable, average, averaged, trained in zip(
+        model.discriminator.trainable_variables, averages, in_network, in_optimizer
+    ):
+        np.testing.assert_array_equal(np.asarray(variable), trained)
+        np.testing.assert_array_equal(np.asarray(average), averaged)
+    model.use_ema_weights(False)  # already in: nothing changes
+    np.testing.assert_array_equal(np.asarray(averages[0]), in_network[0])
 
 
 def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0):
