@@ -10,7 +10,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import make_mnist_model
+from helpers import (
+    NUM_CLASSES,
+    make_mnist_model,
+    synthetic_images,
+    tiny_discriminator,
+    tiny_generator,
+)
 
 import keras_sslgan
 
@@ -155,3 +161,139 @@ def test_same_seed_same_split_noise_and_weights(mnist_small):
     for wa, wb in zip(a[2], b[2]):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a[0], c[0]) and not np.array_equal(a[1], c[1])
+
+
+def mnist_recipe(seed):
+    keras.utils.set_random_seed(seed)
+    return keras_sslgan.recipes.salimans_mnist(seed=seed)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
+def test_a_save_killed_part_way_leaves_the_previous_file_whole(tmp_path, suffix):
+    """SIGKILL at 20 and 150 ms into saves of a 33 MB model over a good file (saves of
+    a model and of its weights, as `BackupAndRestore` writes them): each time the file
+    loads, holding one of the two models whole."""
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28, 1)).astype("uint8")
+    old, new = mnist_recipe(0), mnist_recipe(1)
+    expected = [m.predict(images, verbose=0) for m in (old, new)]
+    paths = [str(tmp_path / f"{delay}{suffix}") for delay in (0.02, 0.15)]
+    for path in paths:
+        old.save(path) if suffix == ".keras" else old.save_weights(path)
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "save_job.py"), path, "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for path in paths
+    ]
+    for job, delay in zip(jobs, (0.02, 0.15)):
+        assert job.stdout.readline().strip() == b"ready", job.stderr.read().decode()[-3000:]
+        time.sleep(delay)  # the job saves over and over: the kill lands in a save
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=60)
+    for path in paths:
+        if suffix == ".keras":
+            loaded = keras.saving.load_model(path)
+        else:
+            loaded = mnist_recipe(2)
+            loaded.load_weights(path)
+        predicted = loaded.predict(images, verbose=0)
+        assert any(np.array_equal(predicted, e) for e in expected), path
+
+
+def tiny_gan():
+    keras.utils.set_random_seed(0)
+    model = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(),
+        tiny_discriminator(),
+        NUM_CLASSES,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.9),
+        g_optimizer=keras.optimizers.Adam(1e-3),
+    )
+    return model
+
+
+def fit_tiny(model, backup_dir, epochs=3, stop_at=None):
+    """Three epochs of 3 steps on `synthetic_images` with a `BackupAndRestore`;
+    `stop_at=E` raises `KeyboardInterrupt` as epoch E begins."""
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == stop_at:
+                raise KeyboardInterrupt
+
+    x, y = synthetic_images()
+    callbacks = [keras.callbacks.BackupAndRestore(str(backup_dir)), Stop()]
+    model.fit((x[:12], y[:12]), x, batch_size=20, epochs=epochs, callbacks=callbacks, verbose=0)
+    return [np.asarray(v) for v in model.weights]
+
+
+@pytest.mark.parametrize("record", ['{"epoch": 1, "batch": 0}', ""])
+def test_a_backup_whose_epoch_record_is_stale_or_unreadable_resumes_from_its_weights(
+    tmp_path, record
+):
+    """Killed between the backup's two writes (weights, then the epoch record), or with
+    the record left empty by a full disk: the run resumes at the weights' epoch and ends
+    as an uninterrupted one."""
+    tf.config.experimental.enable_op_determinism()
+    straight = fit_tiny(tiny_gan(), tmp_path / "straight")
+    backup = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit_tiny(tiny_gan(), backup, stop_at=2)  # epochs 0 and 1 backed up
+    (backup / "training_metadata.json").write_text(record)
+    for a, b in zip(straight, fit_tiny(tiny_gan(), backup), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs (root only; skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)])
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def fill(folder, leave_bytes):
+    """Fills the file system of `folder` with a file, up to `leave_bytes` free."""
+    stats = os.statvfs(folder)
+    with open(folder / "filler", "wb") as f:
+        f.write(b"\0" * max(stats.f_bavail * stats.f_frsize - leave_bytes, 0))
+
+
+def test_a_full_disk_leaves_the_saved_model_and_the_backup_whole(small_disk, tmp_path):
+    tf.config.experimental.enable_op_determinism()
+    x, _ = synthetic_images()
+    model = tiny_gan()
+    path = small_disk / "model.keras"
+    model.save(path)
+    expected = model.predict(x, verbose=0)
+    fit_tiny(model, tmp_path / "unused", epochs=1)
+    fill(small_disk, leave_bytes=4096)
+    with pytest.raises(OSError):
+        model.save(path)
+    np.testing.assert_array_equal(keras.saving.load_model(path).predict(x, verbose=0), expected)
+    assert sorted(os.listdir(small_disk)) == ["filler", "model.keras"]  # no partial file
+    os.remove(small_disk / "filler")
+    os.remove(path)
+
+    # The disk fills up after the first epoch's backup: the second's fails, the first
+    # stays; with room again, the run resumes from it and ends as an uninterrupted one.
+    straight = fit_tiny(tiny_gan(), tmp_path / "straight")
+    backup = small_disk / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit_tiny(tiny_gan(), backup, stop_at=1)
+    fill(small_disk, leave_bytes=4096)
+    with pytest.raises(OSError):
+        fit_tiny(tiny_gan(), backup)
+    os.remove(small_disk / "filler")
+    for a, b in zip(straight, fit_tiny(tiny_gan(), backup), strict=True):
+        np.testing.assert_array_equal(a, b)
