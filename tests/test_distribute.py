@@ -45,6 +45,7 @@ def test_two_mirrored_replicas_make_the_step_of_one_device(tmp_path):
         assert len(set(r["draw_labels_one"])) == 2  # both classes drawn
 
 
+@pytest.mark.slow  # 25-35 s each; FM-GAN's replica test stays in the default run
 def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """Same pairs for D, balanced labels and noise for G, global batch norm and class
     balance for C: two replicas update the three networks as one device does."""
@@ -55,6 +56,7 @@ def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
         assert_same_step(r, min_weights=20)
 
 
+@pytest.mark.slow  # 25-35 s each; FM-GAN's replica test stays in the default run
 def test_a_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """The pull-away and low-density terms of the global generated batch (all-gathered):
     two replicas update both networks as one device does."""
@@ -68,6 +70,7 @@ def test_a_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
             assert float(r[f"{term}_mirrored"]) == pytest.approx(float(r[f"{term}_one"]), rel=1e-5)
 
 
+@pytest.mark.slow  # 25-35 s each; FM-GAN's replica test stays in the default run
 def test_a_good_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """Triple-GAN's step, then C's real/fake loss and the bad generator's global feature
     means and pull-away term: two replicas update the four networks as one device does."""

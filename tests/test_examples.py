@@ -178,7 +178,7 @@ def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
     mnist = load_example("mnist")
     backup = tmp_path / "backup"
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20"]
-    args += ["--unlabeled", "300", "--epochs", "3", "--test-every-epoch", "--verbose", "0"]
+    args += ["--unlabeled", "300", "--epochs", "3", "--validation", "500", "--verbose", "0"]
     args += ["--backup-dir", str(backup), "--output-dir", str(tmp_path)]
 
     class Stop(Exception):
@@ -206,14 +206,14 @@ def test_mnist_example_resumes_from_its_backup(data_dir, tmp_path, monkeypatch):
 
     summary = mnist.main(args)
     assert summary["resumed_at_epoch"] == 2  # this process trained one epoch
-    per_epoch = summary["test_accuracy_per_epoch"]
+    per_epoch = summary["validation_accuracy_per_epoch"]
     assert len(per_epoch) == 3 and len(summary["seconds_elapsed"]) == 3
-    assert per_epoch[-1] == pytest.approx(summary["test_accuracy"], abs=1e-6)
     assert summary["final_logs"]["val_accuracy"] == pytest.approx(per_epoch[-1], abs=1e-6)
+    assert summary["steps"] == 3 * 3
     assert not os.path.exists(backup / "state")  # removed when training ends
 
     again = mnist.main(args)
-    assert again["resumed_at_epoch"] == 0 and len(again["test_accuracy_per_epoch"]) == 3
+    assert again["resumed_at_epoch"] == 0 and len(again["validation_accuracy_per_epoch"]) == 3
 
 
 def test_mnist_budget_cuts_its_steps_into_equal_epochs_of_at_most_one_pass():

@@ -168,17 +168,17 @@ def mnist_recipe(seed):
     return keras_sslgan.recipes.salimans_mnist(seed=seed)
 
 
-@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
-def test_a_save_killed_part_way_leaves_the_previous_file_whole(tmp_path, suffix):
-    """SIGKILL at 20 and 150 ms into saves of a 33 MB model over a good file (saves of
-    a model and of its weights, as `BackupAndRestore` writes them): each time the file
+def test_a_save_killed_part_way_leaves_the_previous_file_whole(tmp_path):
+    """SIGKILL 20 and 150 ms into saves of a 33 MB model over a good file (saves of the
+    model, and of its weights as `BackupAndRestore` writes them): each time the file
     loads, holding one of the two models whole."""
     images = np.random.default_rng(0).integers(0, 256, (5, 28, 28, 1)).astype("uint8")
     old, new = mnist_recipe(0), mnist_recipe(1)
     expected = [m.predict(images, verbose=0) for m in (old, new)]
-    paths = [str(tmp_path / f"{delay}{suffix}") for delay in (0.02, 0.15)]
+    kills = [(suffix, delay) for suffix in (".keras", ".weights.h5") for delay in (0.02, 0.15)]
+    paths = [str(tmp_path / f"{delay}{suffix}") for suffix, delay in kills]
     for path in paths:
-        old.save(path) if suffix == ".keras" else old.save_weights(path)
+        old.save(path) if path.endswith(".keras") else old.save_weights(path)
     jobs = [
         subprocess.Popen(
             [sys.executable, os.path.join(HERE, "save_job.py"), path, "1"],
@@ -187,13 +187,13 @@ def test_a_save_killed_part_way_leaves_the_previous_file_whole(tmp_path, suffix)
         )
         for path in paths
     ]
-    for job, delay in zip(jobs, (0.02, 0.15)):
+    for job, (_, delay) in zip(jobs, kills):
         assert job.stdout.readline().strip() == b"ready", job.stderr.read().decode()[-3000:]
         time.sleep(delay)  # the job saves over and over: the kill lands in a save
         job.send_signal(signal.SIGKILL)
         job.wait(timeout=60)
     for path in paths:
-        if suffix == ".keras":
+        if path.endswith(".keras"):
             loaded = keras.saving.load_model(path)
         else:
             loaded = mnist_recipe(2)
@@ -202,14 +202,14 @@ def test_a_save_killed_part_way_leaves_the_previous_file_whole(tmp_path, suffix)
         assert any(np.array_equal(predicted, e) for e in expected), path
 
 
-def tiny_gan():
+def tiny_gan(seed=0):
     keras.utils.set_random_seed(0)
     model = keras_sslgan.FeatureMatchingGAN(
         tiny_generator(),
         tiny_discriminator(),
         NUM_CLASSES,
         preprocessing=keras.layers.Rescaling(1 / 255),
-        seed=0,
+        seed=seed,
     )
     model.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.9),
@@ -218,7 +218,7 @@ def tiny_gan():
     return model
 
 
-def fit_tiny(model, backup_dir, epochs=3, stop_at=None):
+def fit_tiny(model, backup_dir, epochs=3, stop_at=None, batch_size=20, data_seed=0):
     """Three epochs of 3 steps on `synthetic_images` with a `BackupAndRestore`;
     `stop_at=E` raises `KeyboardInterrupt` as epoch E begins."""
 
@@ -227,27 +227,60 @@ def fit_tiny(model, backup_dir, epochs=3, stop_at=None):
             if epoch == stop_at:
                 raise KeyboardInterrupt
 
-    x, y = synthetic_images()
+    x, y = synthetic_images(seed=data_seed)
     callbacks = [keras.callbacks.BackupAndRestore(str(backup_dir)), Stop()]
-    model.fit((x[:12], y[:12]), x, batch_size=20, epochs=epochs, callbacks=callbacks, verbose=0)
+    model.fit(
+        (x[:12], y[:12]), x, batch_size=batch_size, epochs=epochs, callbacks=callbacks, verbose=0
+    )
     return [np.asarray(v) for v in model.weights]
 
 
-@pytest.mark.parametrize("record", ['{"epoch": 1, "batch": 0}', ""])
-def test_a_backup_whose_epoch_record_is_stale_or_unreadable_resumes_from_its_weights(
-    tmp_path, record
-):
+def test_a_backup_of_another_run_or_without_its_weights_is_refused(tmp_path):
+    backup = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit_tiny(tiny_gan(), backup, stop_at=2)
+    for kwargs, named in (
+        ({"batch_size": 15}, "batch_size 20 -> 15, steps_per_epoch 3 -> 4"),
+        ({"data_seed": 1}, "Differences .*: labeled '[0-9a-f]+' -> '[0-9a-f]+', unlabeled"),
+    ):
+        with pytest.raises(ValueError, match=named):
+            fit_tiny(tiny_gan(), backup, **kwargs)
+    with pytest.raises(ValueError, match="seed 0 -> 1"):
+        fit_tiny(tiny_gan(seed=1), backup)
+    other = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(),
+        tiny_discriminator(head="k_plus_one"),
+        NUM_CLASSES,
+        head="k_plus_one",
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+    )
+    other.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    with pytest.raises(ValueError, match="variables"):
+        fit_tiny(other, backup)
+    fit_tiny(tiny_gan(), backup, epochs=3, stop_at=3)  # the run itself resumes
+    assert not backup.exists()  # ended: Keras removed the backup
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_tiny(tiny_gan(), backup, stop_at=2)
+    os.remove(backup / "latest.weights.h5")
+    with pytest.raises(ValueError, match="epoch record but no weights file"):
+        fit_tiny(tiny_gan(), backup)
+
+
+def test_a_backup_whose_epoch_record_is_stale_or_unreadable_resumes_from_its_weights(tmp_path):
     """Killed between the backup's two writes (weights, then the epoch record), or with
     the record left empty by a full disk: the run resumes at the weights' epoch and ends
     as an uninterrupted one."""
     tf.config.experimental.enable_op_determinism()
     straight = fit_tiny(tiny_gan(), tmp_path / "straight")
-    backup = tmp_path / "backup"
-    with pytest.raises(KeyboardInterrupt):
-        fit_tiny(tiny_gan(), backup, stop_at=2)  # epochs 0 and 1 backed up
-    (backup / "training_metadata.json").write_text(record)
-    for a, b in zip(straight, fit_tiny(tiny_gan(), backup), strict=True):
-        np.testing.assert_array_equal(a, b)
+    for record in ('{"epoch": 1, "batch": 0}', ""):
+        backup = tmp_path / "backup"
+        with pytest.raises(KeyboardInterrupt):
+            fit_tiny(tiny_gan(), backup, stop_at=2)  # epochs 0 and 1 backed up
+        (backup / "training_metadata.json").write_text(record)
+        for a, b in zip(straight, fit_tiny(tiny_gan(), backup), strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.fixture

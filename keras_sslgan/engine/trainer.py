@@ -1,15 +1,10 @@
-import json
-import os
-import shutil
-import tempfile
-
 import keras
 import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.callbacks import StopOnNonFiniteLoss
-from keras_sslgan.engine import distribute, state
+from keras_sslgan.engine import backup, distribute, state
 from keras_sslgan.engine.stream import training_stream
 from keras_sslgan.networks.initialization import initialize_from_data
 
@@ -384,10 +379,15 @@ class SemiSupervisedGAN(keras.Model):
         self._check_data_spec(dataset.element_spec)
         if not trains:
             return super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
-        backups = [c for c in callbacks if isinstance(c, keras.callbacks.BackupAndRestore)]
-        restoring = any(_restore_from(backup) for backup in backups)
+        restoring = False
+        for callback in callbacks:
+            if isinstance(callback, keras.callbacks.BackupAndRestore):
+                record = backup.run_record(
+                    self, labeled, unlabeled, batch_size, labeled_batch_size, kwargs
+                )
+                restoring = backup.check_backup(callback, record) or restoring
         # Last: after a `BackupAndRestore` restored the weights and the epoch.
-        callbacks.append(_AfterRestore(kwargs.get("steps_per_epoch") if restoring else None))
+        callbacks.append(backup.AfterRestore(kwargs.get("steps_per_epoch") if restoring else None))
         self.use_ema_weights(False)
         if initialize and self.training_step() == 0:
             self.initialize_networks(self._first_unlabeled(dataset))
@@ -448,7 +448,7 @@ class SemiSupervisedGAN(keras.Model):
         """Keras' `save`, made atomic for a local `.keras` file: written beside the
         target, then renamed over it, so that a save that fails (a full disk) or is
         killed leaves the previous file whole."""
-        _atomic_write(
+        backup.atomic_write(
             lambda path: super(SemiSupervisedGAN, self).save(path, overwrite, zipped, **kwargs),
             filepath,
             ".keras",
@@ -458,7 +458,7 @@ class SemiSupervisedGAN(keras.Model):
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Keras' `save_weights`, made atomic for a local `.weights.h5` file (the
         backups of `keras.callbacks.BackupAndRestore` are these), as `save` is."""
-        _atomic_write(
+        backup.atomic_write(
             lambda path: super(SemiSupervisedGAN, self).save_weights(
                 path, overwrite, max_shard_size
             ),
@@ -516,67 +516,3 @@ class SemiSupervisedGAN(keras.Model):
         for name in self.players.values():
             config[name] = keras.saving.deserialize_keras_object(config[name])
         self.compile(**config)
-
-
-def _atomic_write(write, filepath, suffix, atomic, staged=False):
-    """`write(path)` to a partial file beside `filepath`, then renames it over
-    `filepath`; the partial file is removed if the write fails. Writes in place where
-    `atomic` is false, or for a remote path or one not ending in `suffix` (Keras' own
-    errors apply).
-
-    `staged=True` writes into the temporary folder first and copies from there: h5py
-    crashes the process (a segmentation fault) when its file's disk fills up, where a
-    copy raises an `OSError`.
-    """
-    path = os.fspath(filepath)
-    if not atomic or "://" in path or not path.endswith(suffix):
-        return write(filepath)
-    folder, name = os.path.split(os.path.abspath(path))
-    partial = os.path.join(folder, f".{name}.{os.getpid()}.partial{suffix}")
-    try:
-        if staged:
-            with tempfile.TemporaryDirectory() as stage:
-                write(os.path.join(stage, f"stage{suffix}"))
-                shutil.copyfile(os.path.join(stage, f"stage{suffix}"), partial)
-        else:
-            write(partial)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-
-
-def _restore_from(backup):
-    """Whether the `keras.callbacks.BackupAndRestore` `backup` holds a state to restore.
-
-    Its epoch record, when it cannot be read (a full disk after the weights were
-    written leaves it empty), is removed: `_AfterRestore` then takes the epoch from the
-    restored weights' step. (The file names are the callback's private attributes.)
-    """
-    record = backup._training_metadata_path
-    if os.path.exists(record):
-        try:
-            with open(record) as f:
-                int(json.load(f)["epoch"])
-        except (ValueError, KeyError, TypeError):
-            os.remove(record)
-    return os.path.exists(backup._weights_path)
-
-
-class _AfterRestore(keras.callbacks.Callback):
-    """Once `fit` has begun, and a `BackupAndRestore` before it restored a state: puts
-    the trained weights back in (a backup may hold the averages), and takes the epoch
-    to start from the restored step, which the weights file holds, when it disagrees
-    with the backup's epoch record (a run killed between the two writes, or an
-    unreadable record)."""
-
-    def __init__(self, steps_per_epoch):
-        super().__init__()
-        self.steps_per_epoch = steps_per_epoch
-
-    def on_train_begin(self, logs=None):
-        self.model.use_ema_weights(False)
-        step = self.model.training_step()
-        if self.steps_per_epoch and step and step % self.steps_per_epoch == 0:
-            # Keras' `fit` starts from `_initial_epoch`, which `BackupAndRestore` sets.
-            self.model._initial_epoch = step // self.steps_per_epoch
