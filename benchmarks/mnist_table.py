@@ -191,6 +191,18 @@ def run_dir(output_dir, run, defaults):
     )
 
 
+def budget_plan(results, run, defaults):
+    """The budget plan (steps, epochs, timing) of the first recorded run that differs
+    from `run` only in labels and seed, or `None` (the run then times the step itself):
+    every run of a table row makes the same steps, whatever else shared the machine
+    while it was timed."""
+    row = describe(run, defaults)
+    for recorded in results:
+        if recorded.get("budget") and describe(recorded, defaults) == row:
+            return recorded["budget"]
+    return None
+
+
 def budget_runs(results, defaults):
     """The runs made with `--budget-seconds` that recorded their per-epoch test accuracy."""
     return [
@@ -331,6 +343,8 @@ def main(argv=None):
             if run_key in done:
                 continue
             folder = run_dir(args.output_dir, planned, defaults)
+            if settings.get("budget_seconds") is not None:
+                settings["budget_plan"] = budget_plan(read_results(args.results), planned, defaults)
             summary = mnist.run(
                 **settings,
                 data_dir=args.data_dir,

@@ -73,7 +73,7 @@ def read_epoch_log(path):
 
 
 # Arguments a resumed run may change: where things are, and how much it prints.
-RUN_ONLY_ARGUMENTS = ("data_dir", "output_dir", "backup_dir", "verbose")
+RUN_ONLY_ARGUMENTS = ("data_dir", "output_dir", "backup_dir", "verbose", "budget_plan")
 
 
 def check_backup_settings(args, backup_dir):
@@ -395,6 +395,14 @@ def build_parser(method="fm_gan"):
         "same directory, an interrupted run goes on from its last finished epoch "
         "(keras.callbacks.BackupAndRestore); the epoch log stays there as epochs.csv",
     )
+    parser.add_argument(
+        "--budget-plan",
+        type=json.loads,
+        default=None,
+        help="with --budget-seconds: the plan of an earlier run of the same settings (its "
+        "summary's `budget`, as JSON), used instead of timing the step, so that runs "
+        "that differ only in labels and seed make the same steps",
+    )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
     triple = parser.add_argument_group("triple_gan and good_bad_gan")
@@ -515,6 +523,11 @@ def run(**settings):
             if resuming:  # the plan of the run it resumes: its schedule
                 with open(budget_path) as f:
                     budget = json.load(f)
+            elif args.budget_plan is not None:
+                budget = dict(args.budget_plan, calibration_seconds=0.0)
+                if args.backup_dir:
+                    with open(budget_path, "w") as f:
+                        json.dump(budget, f, indent=2)
             else:
                 budget = plan_budget(
                     args, (x_labeled, y_labeled), x_unlabeled, density, density_seconds

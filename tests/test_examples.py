@@ -274,6 +274,13 @@ def test_mnist_example_trains_for_a_budget_of_seconds_and_resumes_its_plan(
     assert summary["setup_seconds"] == pytest.approx(plan["calibration_seconds"])
     with pytest.raises(ValueError, match="--budget-seconds 0"):
         mnist.main([a if a != "30" else "0" for a in args])
+    # Another run given a plan makes its steps without timing anything.
+    short = dict(plan, steps=6, epochs=2, steps_per_epoch=3)
+    reused = mnist.main(
+        [a for a in args if a not in ("--backup-dir", str(backup))]
+        + ["--seed", "1", "--budget-plan", json.dumps(short)]
+    )
+    assert reused["steps"] == 6 and reused["budget"] == dict(short, calibration_seconds=0.0)
 
 
 def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
@@ -434,6 +441,33 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
     run.update(pretrain_seconds=100.0, settings={**defaults, "budget_seconds": 300.0})
     assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
         "| 100 | 3 | keras_sslgan 0.9.0, fm_gan, 300 s | 161 (2) | 222 (4) | not in 300 s |"
+    )
+
+
+def test_mnist_table_gives_every_run_of_a_budget_row_the_plan_of_its_first(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+    plan = {"steps": 120, "epochs": 2, "steps_per_epoch": 60, "seconds_per_step": 0.5}
+
+    def run(labels, seed, budget=None, **settings):
+        settings = {**defaults, "labels": labels, "seed": seed, **settings}
+        return {
+            "settings": settings,
+            "labels": labels,
+            "seed": seed,
+            "version": "0.9",
+            "budget": budget,
+        }
+
+    recorded = [
+        run(20, 0, plan, budget_seconds=100.0),
+        run(20, 0, dict(plan, steps=7), budget_seconds=100.0, batch_size=25),
+    ]
+    assert table.budget_plan(recorded, run(100, 2, budget_seconds=100.0), defaults) == plan
+    assert table.budget_plan(recorded, run(100, 2, budget_seconds=200.0), defaults) is None
+    assert (
+        table.budget_plan(recorded, run(20, 1, budget_seconds=100.0, head="k_plus_one"), defaults)
+        is None
     )
 
 
