@@ -6,7 +6,7 @@ keras-sslgan export model.keras digits.onnx --format onnx --class-names 0 1 2 ..
 import argparse
 import sys
 
-from keras_sslgan.export import FORMATS
+from keras_sslgan.export import FORMATS, format_of
 
 
 def _export(args):
@@ -47,7 +47,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.format is None:
-        args.format = "onnx" if args.output.endswith(".onnx") else "tf_saved_model"
+        args.format = format_of(args.output)
     _export(args)
     return 0
 

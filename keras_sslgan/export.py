@@ -8,6 +8,8 @@ model a `class_names` metadata entry (a JSON list).
 """
 
 import json
+import os
+import shutil
 
 import keras
 import tensorflow as tf
@@ -27,14 +29,34 @@ def _class_names(model, class_names):
     return class_names
 
 
-def export_classifier(model, filepath, format="tf_saved_model", class_names=None, verbose=False):
+def format_of(filepath):
+    """The export format a path asks for: `"onnx"` for a `.onnx` file, else
+    `"tf_saved_model"`."""
+    return "onnx" if os.fspath(filepath).endswith(".onnx") else "tf_saved_model"
+
+
+def _replace(partial, filepath):
+    """Moves the finished `partial` export to `filepath`, replacing what was there
+    (a previous export's folder goes whole: no stale file of it stays)."""
+    if os.path.isdir(filepath) and not os.path.islink(filepath):
+        previous = f"{filepath}.previous-{os.getpid()}"
+        os.replace(filepath, previous)
+        os.replace(partial, filepath)
+        shutil.rmtree(previous)
+    else:
+        os.replace(partial, filepath)
+
+
+def export_classifier(model, filepath, format=None, class_names=None, verbose=False):
     """Writes the K-class classifier of a trained keras_sslgan model for deployment.
 
     Args:
         model: a keras_sslgan model (any method: FM-GAN, the supervised baseline, ...);
             its classifying network (`model.classifying_network`) is exported.
         filepath: str. A directory for `"tf_saved_model"`, a `.onnx` file for `"onnx"`.
-        format: `"tf_saved_model"` or `"onnx"`.
+            What was there is replaced once the export is written whole.
+        format: `"tf_saved_model"`, `"onnx"`, or `None`: `"onnx"` when `filepath` ends
+            in `.onnx`, else `"tf_saved_model"`.
         class_names: list of K strings, or `None` for `"0" .. "K-1"`.
         verbose: bool, print Keras' export messages.
 
@@ -59,8 +81,15 @@ def export_classifier(model, filepath, format="tf_saved_model", class_names=None
             "`model` must be a keras_sslgan model (a keras_sslgan.engine.SemiSupervisedGAN). "
             f"Received: model={type(model).__name__}"
         )
+    filepath = os.fspath(filepath)
+    format = format_of(filepath) if format is None else format
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {FORMATS}. Received: format={format!r}")
+    if format == "tf_saved_model" and filepath.endswith(".onnx"):
+        raise ValueError(
+            f"`filepath` ends in .onnx but `format` is 'tf_saved_model', which writes a "
+            f"directory. Received: filepath={filepath!r}; pass format='onnx' or None."
+        )
     names = _class_names(model, class_names)
     policy = model.classifying_network.dtype_policy.name
     if policy != "float32":
@@ -72,14 +101,22 @@ def export_classifier(model, filepath, format="tf_saved_model", class_names=None
     classifier = model.classifier
     spec = tf.TensorSpec(classifier.input_shape, tf.float32, name="images")
 
+    folder, name = os.path.split(os.path.abspath(filepath))
+    partial = os.path.join(folder, f".{name}.{os.getpid()}.partial")
     if format == "onnx":
         import onnx
 
-        classifier.export(filepath, format="onnx", input_signature=[spec], verbose=verbose)
-        proto = onnx.load(filepath)
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = "class_names", json.dumps(names)
-        onnx.save(proto, filepath)
+        partial += ".onnx"
+        try:
+            classifier.export(partial, format="onnx", input_signature=[spec], verbose=verbose)
+            proto = onnx.load(partial)
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = "class_names", json.dumps(names)
+            onnx.save(proto, partial)
+            _replace(partial, filepath)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
         return names
 
     archive = keras.export.ExportArchive()
@@ -89,7 +126,12 @@ def export_classifier(model, filepath, format="tf_saved_model", class_names=None
     )
     names_tensor = tf.constant(names)
     archive.add_endpoint("class_names", lambda: names_tensor, input_signature=[])
-    archive.write_out(filepath, verbose=verbose)
+    try:
+        archive.write_out(partial, verbose=verbose)
+        _replace(partial, filepath)
+    finally:
+        if os.path.exists(partial):
+            shutil.rmtree(partial)
     return names
 
 

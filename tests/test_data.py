@@ -22,6 +22,18 @@ def test_mnist_missing_files_name_the_folder(tmp_path):
         mnist.load_data(str(tmp_path), download=False)
 
 
+def test_mnist_failed_download_names_path_and_the_variable(tmp_path, monkeypatch):
+    import keras
+
+    def offline(**kwargs):  # no traffic leaves the machine in tests: the failure, faked
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(OSError, match=r"download from .* failed \(ConnectionError: no route") as e:
+        mnist.load_data(str(tmp_path))
+    assert "`path=`" in str(e.value) and "KERAS_SSLGAN_DATA" in str(e.value)
+
+
 def test_mnist_default_directory_follows_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_SSLGAN_DATA", str(tmp_path))
     assert mnist.default_directory() == os.path.join(str(tmp_path), "mnist")

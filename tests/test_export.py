@@ -72,6 +72,23 @@ def test_cli_exports_saved_keras_model(trained, tmp_path, capsys):
     assert keras_sslgan.read_class_names(onnx_path) == names
 
 
+def test_export_infers_onnx_from_the_suffix_and_replaces_what_was_there(trained, tmp_path):
+    model, inputs = trained
+    path = tmp_path / "digits.onnx"
+    path.write_text("an older file")
+    keras_sslgan.export_classifier(model, path)  # no format: ONNX, from the suffix
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    check_parity(lambda x: session.run(None, {session.get_inputs()[0].name: x})[0], model, inputs)
+    folder = tmp_path / "classifier"
+    folder.mkdir()
+    (folder / "stale.txt").write_text("from an older export")
+    keras_sslgan.export_classifier(model, folder)
+    assert not (folder / "stale.txt").exists() and (folder / "saved_model.pb").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier", "digits.onnx"]
+    with pytest.raises(ValueError, match="ends in .onnx but `format` is 'tf_saved_model'"):
+        keras_sslgan.export_classifier(model, path, format="tf_saved_model")
+
+
 def test_export_errors(trained, tmp_path):
     model, _ = trained
     with pytest.raises(ValueError, match="format"):

@@ -60,14 +60,22 @@ def _fetch(directory, filename, download):
         )
     import keras
 
-    return keras.utils.get_file(
-        fname=filename,
-        origin=MIRROR + filename,
-        file_hash=SHA256[filename],
-        hash_algorithm="sha256",
-        cache_dir=directory,
-        cache_subdir="",
-    )
+    try:
+        return keras.utils.get_file(
+            fname=filename,
+            origin=MIRROR + filename,
+            file_hash=SHA256[filename],
+            hash_algorithm="sha256",
+            cache_dir=directory,
+            cache_subdir="",
+        )
+    except Exception as error:  # no network, a proxy, a full disk: say where to look
+        raise OSError(
+            f"MNIST file {filename} is not in {directory!r} and its download from "
+            f"{MIRROR} failed ({type(error).__name__}: {error}). Pass `path=` a directory "
+            "with the four original IDX .gz files, or set KERAS_SSLGAN_DATA to a folder "
+            "holding mnist/."
+        ) from error
 
 
 def load_data(path=None, download=True, verify=True):
