@@ -25,8 +25,8 @@ def check_labels(y, num_classes, name="y"):
         y = y[:, 0]
     if y.ndim == 2 and y.shape[1] == num_classes and np.all((y == 0) | (y == 1)):
         raise ValueError(
-            f"`{name}` looks one-hot (shape {y.shape}); pass integer class ids instead, "
-            f"e.g. `{name}.argmax(axis=-1)`."
+            f"`{name}` looks one-hot (shape {y.shape}); pass integer class ids instead: "
+            "`y.argmax(axis=-1)` of one-hot labels `y`."
         )
     if y.ndim != 1:
         raise ValueError(
@@ -35,8 +35,8 @@ def check_labels(y, num_classes, name="y"):
     if not np.issubdtype(y.dtype, np.integer):
         raise ValueError(
             f"`{name}` must hold integer class ids. Received dtype {y.dtype} "
-            f"(first values: {y[:5].tolist()}); convert with `{name}.astype('int64')` "
-            "if they are whole numbers."
+            f"(first values: {y[:5].tolist()}); if they are whole numbers, convert "
+            "labels `y` with `y.astype('int64')`."
         )
     if y.size:
         bad = y[(y < 0) | (y >= num_classes)]

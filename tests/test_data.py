@@ -87,13 +87,28 @@ def test_split_rejects_class_too_small():
     "labels, match",
     [
         (np.array([0, 1, 2, 5]), r"\[0, num_classes=3\).*\[5\]"),
-        (np.array([0.0, 1.0, 2.0, 1.0]), "integer class ids.*float64"),
-        (np.eye(3)[[0, 1, 2, 1]], "one-hot"),
+        (np.array([0.0, 1.0, 2.0, 1.0]), r"integer class ids.*float64.*`y\.astype\('int64'\)`"),
+        (np.eye(3)[[0, 1, 2, 1]], r"one-hot.*`y\.argmax\(axis=-1\)`"),
     ],
 )
 def test_split_rejects_bad_labels(labels, match):
     with pytest.raises(ValueError, match=match):
         split_labeled(np.zeros((4, 2), "float32"), labels, 2, balanced=False, num_classes=3)
+
+
+def test_a_labeled_batch_larger_than_the_labeled_set_holds_each_example_once_or_more():
+    from keras_sslgan.data import pass_indices
+
+    labeled, _ = pass_indices(
+        0, seed=3, num_labeled=4, num_unlabeled=30, batch_size=10, labeled_batch_size=10
+    )
+    labeled = np.asarray(labeled)
+    assert labeled.shape == (3, 10)
+    for batch in labeled:  # 10 in a row of fresh permutations of the 4: one whole, at least
+        counts = np.bincount(batch, minlength=4)
+        assert counts.min() >= 1 and counts.max() <= 3 and counts.sum() == 10
+    # Over the pass, 30 = 7 x 4 + 2: every example 7 or 8 times.
+    assert sorted(np.bincount(labeled.ravel())) == [7, 7, 8, 8]
 
 
 def test_paired_dataset_cycles_labeled_over_one_unlabeled_pass():

@@ -334,7 +334,8 @@ class SemiSupervisedGAN(keras.Model):
             unlabeled: array of examples, or a `tf.data.Dataset` of batches.
             batch_size: int, unlabeled examples per step (arrays).
             labeled_batch_size: int, labeled examples per step (arrays). Defaults to
-                `batch_size`.
+                `batch_size`. It may exceed the labeled set: the set is cycled in fresh
+                permutations, so a batch then holds each example once or more.
             epochs: int >= 0. With no epoch to train (`epochs <= initial_epoch`) the
                 model is left as it is.
             initialize: bool. Before the first step of an untrained model, set the
