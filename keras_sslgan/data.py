@@ -89,12 +89,18 @@ def split_labeled(x, y, num_labeled, seed=None, balanced=True, num_classes=None)
             f"`x` and `y` must have the same length. Received len(x)={len(x)}, "
             f"len(y)={len(np.asarray(y))}."
         )
-    num_classes = int(num_classes or np.max(y) + 1)
+    y = np.asarray(y)
+    if num_classes is None:  # from the labels, once they are known to be class ids
+        num_classes = int(np.max(check_labels(y, np.iinfo(np.int32).max, "y"))) + 1
     y = check_labels(y, num_classes, "y")
-    if int(num_labeled) != num_labeled or not 0 < num_labeled <= len(x):
+    if (
+        isinstance(num_labeled, bool)
+        or not isinstance(num_labeled, (int, np.integer))
+        or not 0 < num_labeled <= len(x)
+    ):
         raise ValueError(
             f"`num_labeled` must be an integer in [1, {len(x)}] (the size of `x`). "
-            f"Received: num_labeled={num_labeled}"
+            f"Received: num_labeled={num_labeled!r}"
         )
     rng = np.random.default_rng(seed)
     if balanced:
@@ -131,8 +137,8 @@ def _shape_of(spec_or_array):
 
 def _check_batch_sizes(batch_size, labeled_batch_size):
     for arg, value in (("batch_size", batch_size), ("labeled_batch_size", labeled_batch_size)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value!r}")
 
 
 def _labeled_arrays(labeled):

@@ -67,6 +67,7 @@ def test_split_unbalanced_draws_any_classes():
         (21, "num_labeled=21"),
         (3, "divisible by num_classes=2"),
         (2.5, "num_labeled=2.5"),
+        (4.0, "num_labeled=4.0"),
     ],
 )
 def test_split_rejects_bad_num_labeled(num_labeled, match):
@@ -94,6 +95,11 @@ def test_split_rejects_class_too_small():
 def test_split_rejects_bad_labels(labels, match):
     with pytest.raises(ValueError, match=match):
         split_labeled(np.zeros((4, 2), "float32"), labels, 2, balanced=False, num_classes=3)
+
+
+def test_split_names_string_labels():
+    with pytest.raises(ValueError, match="`y` must hold integer class ids. Received dtype <U3"):
+        split_labeled(np.zeros((4, 2), "float32"), np.array(["cat", "dog"] * 2), 2)
 
 
 def test_a_labeled_batch_larger_than_the_labeled_set_holds_each_example_once_or_more():
@@ -133,6 +139,7 @@ def test_paired_dataset_cycles_labeled_over_one_unlabeled_pass():
         ({"batch_size": 0}, "batch_size=0"),
         ({"batch_size": 4, "labeled_batch_size": 0}, "labeled_batch_size=0"),
         ({"batch_size": 4, "labeled_batch_size": 2.5}, "labeled_batch_size=2.5"),
+        ({"batch_size": 4.0}, "batch_size=4.0"),
     ],
 )
 def test_paired_dataset_rejects_bad_batch_sizes(sizes, match):

@@ -31,12 +31,17 @@ def training_stream(model, labeled, unlabeled, batch_size, labeled_batch_size):
     restored step.
     """
     if unlabeled is None:
+        if isinstance(labeled, tf.data.Dataset) and int(labeled.cardinality()) == 0:
+            raise ValueError("The training dataset is empty: `labeled` yields no batch.")
         if not isinstance(labeled, tf.data.Dataset):
             raise ValueError(
                 "`unlabeled` is required unless `labeled` is a pre-paired "
                 f"tf.data.Dataset of ((x_l, y_l), x_u). Received: {type(labeled).__name__}"
             )
         return labeled, None, None
+    for name, data in (("labeled", labeled), ("unlabeled", unlabeled)):
+        if isinstance(data, tf.data.Dataset) and int(data.cardinality()) == 0:
+            raise ValueError(f"The {name} dataset is empty: `{name}` yields no batch.")
     if isinstance(labeled, tf.data.Dataset) or isinstance(unlabeled, tf.data.Dataset):
         dataset = paired_dataset(
             labeled,

@@ -4,6 +4,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.callbacks import StopOnNonFiniteLoss
+from keras_sslgan.data import check_labels
 from keras_sslgan.engine import backup, distribute, state
 from keras_sslgan.engine.stream import training_stream
 from keras_sslgan.networks.initialization import initialize_from_data
@@ -233,7 +234,7 @@ class SemiSupervisedGAN(keras.Model):
 
     def test_step(self, data):
         x, y = data[0], data[1]
-        y = ops.cast(ops.reshape(y, (-1,)), "int32")
+        y = self._checked_labels(y)
         logits = self.class_logits(self.preprocess(x), training=False)
         loss = losses.supervised_loss(y, logits, self.num_classes)
         self.trackers["loss"].update_state(loss, sample_weight=ops.shape(y)[0])
@@ -302,16 +303,29 @@ class SemiSupervisedGAN(keras.Model):
         `tf.data` pipeline, which `fit` cannot check beforehand).
         """
         (x_labeled, y_labeled), x_unlabeled = data
-        y_labeled = ops.cast(ops.reshape(y_labeled, (-1,)), "int32")
-        tf.debugging.assert_non_negative(y_labeled, message="labels must be >= 0")
-        tf.debugging.assert_less(
-            y_labeled, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
-        )
+        y_labeled = self._checked_labels(y_labeled)
         x_labeled, x_unlabeled = (
             ops.convert_to_tensor(x_labeled),
             ops.convert_to_tensor(x_unlabeled),
         )
         return (self.preprocess(x_labeled), y_labeled), self.preprocess(x_unlabeled)
+
+    def _checked_labels(self, y):
+        """`y` as int32 class ids; labels outside `[0, K)` stop the step (they can come
+        from a `tf.data` pipeline, which cannot be checked beforehand)."""
+        y = ops.cast(ops.reshape(y, (-1,)), "int32")
+        tf.debugging.assert_non_negative(y, message="labels must be >= 0")
+        tf.debugging.assert_less(
+            y, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
+        )
+        return y
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """Keras' `evaluate` of the classifier, with array labels checked first (integer
+        class ids in `[0, K)`); labels of a dataset are checked as it is read."""
+        if y is not None and not isinstance(y, tf.data.Dataset):
+            y = check_labels(y, self.num_classes, "y")
+        return super().evaluate(x, y, **kwargs)
 
     def fit(
         self,
@@ -367,6 +381,10 @@ class SemiSupervisedGAN(keras.Model):
         if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
             raise ValueError(f"`epochs` must be an integer >= 0. Received: epochs={epochs!r}")
         trains = epochs > kwargs.get("initial_epoch", 0)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
+            labels = check_labels(validation[1], self.num_classes, "validation_data y")
+            kwargs["validation_data"] = (validation[0], labels, *validation[2:])
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.insert(0, StopOnNonFiniteLoss())
@@ -412,12 +430,23 @@ class SemiSupervisedGAN(keras.Model):
 
     def _check_data_spec(self, spec):
         try:
-            (x_labeled, _), x_unlabeled = spec
+            (x_labeled, y_labeled), x_unlabeled = spec
         except (TypeError, ValueError):
             raise ValueError(
                 "The training data must yield ((x_labeled, y_labeled), x_unlabeled) "
                 f"batches. Received element spec: {spec}"
             ) from None
+        if not y_labeled.dtype.is_integer:
+            raise ValueError(
+                f"The labeled data's labels are {y_labeled.dtype.name}; pass integer class "
+                "ids, e.g. `dataset.map(lambda x, y: (x, tf.cast(y, 'int64')))` for whole "
+                "numbers, `tf.argmax(y, axis=-1)` of one-hot labels."
+            )
+        if y_labeled.shape.rank and y_labeled.shape.rank > 1 and y_labeled.shape[-1] != 1:
+            raise ValueError(
+                f"The labeled data's labels have shape {y_labeled.shape} (one-hot?); pass "
+                "integer class ids of shape (batch,), e.g. `tf.argmax(y, axis=-1)`."
+            )
         labeled_shape = tuple(x_labeled.shape[1:])
         unlabeled_shape = tuple(x_unlabeled.shape[1:])
         if labeled_shape != unlabeled_shape:

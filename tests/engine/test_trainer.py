@@ -255,3 +255,55 @@ def test_fit_with_no_epoch_to_train_leaves_the_model_as_it_is():
             model.fit((x[:12], y[:12]), x, batch_size=20, epochs=bad, verbose=0)
     model.fit((x[:12], y[:12]), x, batch_size=20, epochs=1, verbose=0)
     assert not all(np.array_equal(a, np.asarray(b)) for a, b in zip(before, model.weights))
+
+
+def _tiny(method):
+    keras.utils.set_random_seed(0)
+    rescale = keras.layers.Rescaling(1 / 255)
+    if method == "supervised":
+        model = keras_sslgan.SupervisedBaseline(
+            tiny_discriminator(), NUM_CLASSES, preprocessing=rescale, seed=0
+        )
+        model.compile(c_optimizer=keras.optimizers.SGD(0.01))
+    else:
+        model = keras_sslgan.FeatureMatchingGAN(
+            tiny_generator(), tiny_discriminator(), NUM_CLASSES, preprocessing=rescale, seed=0
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.SGD(0.01), g_optimizer=keras.optimizers.SGD(0.01)
+        )
+    return model
+
+
+@pytest.mark.parametrize("method", ["fm_gan", "supervised"])
+def test_the_dataset_and_evaluation_paths_name_bad_labels_and_empty_data(method):
+    """The engine's checks, whatever the method: datasets of float, string or one-hot
+    labels and empty datasets are refused before training; evaluation and validation
+    labels are checked as the training labels are."""
+    model = _tiny(method)
+    x, y = synthetic_images(12)
+    batches = tf.data.Dataset.from_tensor_slices
+    unlabeled = batches(x).batch(4)
+    for labels, named in (
+        (y.astype("float32"), "labels are float32; pass integer class ids"),
+        (np.array(["a", "b", "c"] * 4), "labels are string"),
+        (np.eye(NUM_CLASSES, dtype="int32")[y], r"labels have shape \(None, 3\) \(one-hot\?\)"),
+    ):
+        with pytest.raises(ValueError, match=named):
+            model.fit(batches((x, labels)).batch(4), unlabeled, epochs=1, verbose=0)
+    for labeled, unlabeled_data, named in (
+        (batches((x, y)).batch(4).take(0), unlabeled, "labeled dataset is empty"),
+        (batches((x, y)).batch(4), unlabeled.take(0), "unlabeled dataset is empty"),
+    ):
+        with pytest.raises(ValueError, match=named):
+            model.fit(labeled, unlabeled_data, epochs=1, verbose=0)
+    outside = np.array([0, 1, 2, 3] * 3)
+    with pytest.raises(ValueError, match=r"`y` must be in \[0, num_classes=3\)"):
+        model.evaluate(x, outside, verbose=0)
+    with pytest.raises(ValueError, match="`y` must hold integer class ids"):
+        model.evaluate(x, y.astype("float32") + 0.5, verbose=0)
+    with pytest.raises(ValueError, match=r"`validation_data y` must be in \[0, num_classes=3\)"):
+        model.fit((x, y), x, batch_size=4, epochs=1, verbose=0, validation_data=(x, outside))
+    assert model.training_step() == 0  # nothing trained
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
+        model.evaluate(batches((x, outside)).batch(4), verbose=0)
