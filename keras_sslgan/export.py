@@ -64,8 +64,9 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
         The list of class names written.
 
     The input is float32 `(batch, *example_shape)` in the training data's scale (e.g.
-    pixel values 0-255 with `preprocessing=keras.layers.Rescaling(1 / 255)`); the output
-    is float32 `(batch, K)` probabilities.
+    pixel values 0-255 with `preprocessing=keras.layers.Rescaling(1 / 255)`; the model's
+    `data_range` holds the range it was trained on): data on another scale gives wrong
+    probabilities without an error. The output is float32 `(batch, K)` probabilities.
 
     Example:
     ```python

@@ -1,4 +1,7 @@
+import warnings
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -77,6 +80,14 @@ class SemiSupervisedGAN(keras.Model):
         # averages (after `fit`), their trained weights being in the optimizers; saved.
         self.ema_in_weights = self.add_weight(
             shape=(), initializer="zeros", dtype="int32", trainable=False, name="ema_in_weights"
+        )
+        # (min, max) of the raw training examples, NaN until the first `fit`; saved.
+        # `predict` and `evaluate` warn when they are given data on another scale.
+        self.data_range = self.add_weight(
+            shape=(2,),
+            initializer=keras.initializers.Constant(float("nan")),
+            trainable=False,
+            name="data_range",
         )
 
         # === Trackers ===
@@ -322,10 +333,38 @@ class SemiSupervisedGAN(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """Keras' `evaluate` of the classifier, with array labels checked first (integer
-        class ids in `[0, K)`); labels of a dataset are checked as it is read."""
+        class ids in `[0, K)`; labels of a dataset are checked as it is read), and a
+        warning for array examples on another scale than the training data's."""
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = check_labels(y, self.num_classes, "y")
+        self._check_scale(x)
         return super().evaluate(x, y, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """Keras' `predict`: the K class probabilities, with a warning for array
+        examples on another scale than the training data's."""
+        self._check_scale(x)
+        return super().predict(x, *args, **kwargs)
+
+    def _check_scale(self, x):
+        """Warns when array examples `x` lie on a scale 10x larger or smaller than the
+        training data's (e.g. [0, 1] floats given to a model trained on 0-255 pixels),
+        which no error would reveal: the predictions are simply wrong."""
+        low, high = self.data_range.numpy()
+        if x is None or isinstance(x, tf.data.Dataset) or np.isnan(low):
+            return
+        x = np.asarray(x)
+        if x.size == 0 or not np.issubdtype(x.dtype, np.number):
+            return
+        scale, trained = float(np.max(np.abs(x))), max(abs(float(low)), abs(float(high)))
+        if scale > 0 and trained > 0 and not trained / 10 <= scale <= 10 * trained:
+            warnings.warn(
+                f"The examples range over [{float(np.min(x)):g}, {float(np.max(x)):g}], but "
+                f"{type(self).__name__} was trained on examples in [{low:g}, {high:g}]: its "
+                "predictions on another scale are wrong. Pass the data as it was in "
+                "training (the model's `preprocessing` is applied inside).",
+                stacklevel=3,
+            )
 
     def fit(
         self,
@@ -408,8 +447,11 @@ class SemiSupervisedGAN(keras.Model):
         # Last: after a `BackupAndRestore` restored the weights and the epoch.
         callbacks.append(backup.AfterRestore(kwargs.get("steps_per_epoch") if restoring else None))
         self.use_ema_weights(False)
-        if initialize and self.training_step() == 0:
-            self.initialize_networks(self._first_unlabeled(dataset))
+        if self.training_step() == 0:
+            raw = self._first_unlabeled(dataset)
+            self._record_data_range(raw)
+            if initialize:
+                self.initialize_networks(self.preprocess(raw))
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
         self.use_ema_weights(True)
         return history
@@ -419,10 +461,27 @@ class SemiSupervisedGAN(keras.Model):
         unlabeled examples: the classifying network's weight-normalized layers."""
         initialize_from_data(self.classifying_network, x_unlabeled)
 
+    def _record_data_range(self, raw):
+        """Keeps the range of the raw training examples `raw`; warns when float
+        examples reach far beyond what networks take as they are, with no
+        `preprocessing` (pixel values 0-255 given as floats, say)."""
+        low = float(ops.convert_to_numpy(ops.min(ops.cast(raw, "float32"))))
+        high = float(ops.convert_to_numpy(ops.max(ops.cast(raw, "float32"))))
+        self.data_range.assign([low, high])
+        if self.preprocessing is None and max(abs(low), abs(high)) > 10:
+            warnings.warn(
+                f"The unlabeled examples range over [{low:g}, {high:g}] and "
+                f"{type(self).__name__} has no `preprocessing`: its networks take them as "
+                "they are, and the generator makes examples in its output range. For pixel "
+                "values pass `preprocessing=keras.layers.Rescaling(1 / 255)`.",
+                stacklevel=3,
+            )
+
     def _first_unlabeled(self, dataset, num_examples=500):
+        """About `num_examples` raw unlabeled examples from the first batches."""
         batches, count = [], 0
         for _, x_unlabeled in dataset:
-            batches.append(self.preprocess(x_unlabeled))
+            batches.append(x_unlabeled)
             count += int(x_unlabeled.shape[0])
             if count >= num_examples:
                 break

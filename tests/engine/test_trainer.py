@@ -307,3 +307,33 @@ def test_the_dataset_and_evaluation_paths_name_bad_labels_and_empty_data(method)
     assert model.training_step() == 0  # nothing trained
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
         model.evaluate(batches((x, outside)).batch(4), verbose=0)
+
+
+def test_data_on_another_scale_than_the_training_data_is_named(tmp_path):
+    """A model trained on uint8 pixels and given [0, 1] floats predicts wrongly without
+    any error: it warns, also after save and load; float pixels without `preprocessing`
+    warn at the first `fit`."""
+    import warnings
+
+    model = _tiny("fm_gan")
+    x, y = synthetic_images(12)
+    assert np.isnan(np.asarray(model.data_range)).all()  # nothing known before `fit`
+    model.fit((x, y), x, batch_size=4, epochs=1, verbose=0)
+    np.testing.assert_array_equal(np.asarray(model.data_range), [x.min(), x.max()])
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    for m in (model, keras.saving.load_model(path)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            m.predict(x, verbose=0)  # the training scale: no warning
+            m.evaluate(x.astype("float32"), y, verbose=0)
+        named = r"range over \[0, 0.9\d*\], but .* trained on examples in \[0, 239\]"
+        with pytest.warns(UserWarning, match=named):
+            m.predict(x / 255.0, verbose=0)
+        with pytest.warns(UserWarning, match=named):
+            m.evaluate(x / 255.0, y, verbose=0)
+
+    bare = keras_sslgan.SupervisedBaseline(tiny_discriminator(), NUM_CLASSES, seed=0)
+    bare.compile(c_optimizer=keras.optimizers.SGD(0.01))
+    with pytest.warns(UserWarning, match="has no `preprocessing`.*Rescaling"):
+        bare.fit((x.astype("float32"), y), x.astype("float32"), batch_size=4, verbose=0)
