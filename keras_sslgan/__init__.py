@@ -24,6 +24,7 @@ from keras_sslgan.methods import (
     SupervisedBaseline,
     TripleGAN,
 )
+from keras_sslgan.saving import load_model
 from keras_sslgan.schedules import HoldThenLinearDecay
 
 __version__ = "0.3.0.dev0"
@@ -43,6 +44,7 @@ __all__ = [
     "datasets",
     "engine",
     "export_classifier",
+    "load_model",
     "losses",
     "networks",
     "paired_dataset",

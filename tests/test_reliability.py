@@ -330,3 +330,36 @@ def test_a_full_disk_leaves_the_saved_model_and_the_backup_whole(small_disk, tmp
     os.remove(small_disk / "filler")
     for a, b in zip(straight, fit_tiny(tiny_gan(), backup), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_truncated_file_is_named_and_load_model_needs_no_import_first(tmp_path):
+    model = tiny_gan()
+    path = tmp_path / "model.keras"
+    model.save(path)
+    x, _ = synthetic_images()
+    loaded = keras_sslgan.load_model(path)
+    assert type(loaded) is keras_sslgan.FeatureMatchingGAN
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(path.read_bytes()[:18_000])
+    with pytest.raises(ValueError, match=r"truncated.keras is not a whole .keras file.*18000"):
+        keras_sslgan.load_model(truncated)
+    # In a fresh process, keras_sslgan.load_model is the one call a user needs.
+    code = f"import keras_sslgan; print(type(keras_sslgan.load_model({str(path)!r})).__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "FeatureMatchingGAN", done.stderr[-2000:]
+
+
+def test_divergence_guard_and_infinite_data_are_named():
+    model = tiny_gan()
+    x, y = synthetic_images()
+    model.d_optimizer.learning_rate.assign(50.0)  # grows the loss past 10 in a few steps
+    guard = keras_sslgan.StopOnNonFiniteLoss(max_loss=10.0)
+    with pytest.raises(FloatingPointError, match=r"beyond max_loss=10, at training step \d+"):
+        model.fit((x[:12], y[:12]), x, batch_size=20, epochs=20, callbacks=[guard], verbose=0)
+    with pytest.raises(ValueError, match="max_loss=0"):
+        keras_sslgan.StopOnNonFiniteLoss(max_loss=0)
+    forever = tf.data.Dataset.from_tensor_slices(((x[:12], y[:12]), x[:12])).batch(4).repeat()
+    with pytest.raises(ValueError, match="never ends .* pass `steps_per_epoch`"):
+        model.fit(forever, epochs=1, verbose=0)
+    model.fit(forever, epochs=1, steps_per_epoch=2, verbose=0)

@@ -432,6 +432,12 @@ class SemiSupervisedGAN(keras.Model):
         )
         if steps_per_epoch is not None:
             kwargs.setdefault("steps_per_epoch", steps_per_epoch)
+        infinite = int(dataset.cardinality()) == tf.data.INFINITE_CARDINALITY
+        if infinite and kwargs.get("steps_per_epoch") is None:
+            raise ValueError(
+                f"{name}.fit: the training data never ends (an infinite dataset, e.g. "
+                "one that repeats), so an epoch would not either: pass `steps_per_epoch`."
+            )
         if stream_callback is not None:
             callbacks.append(stream_callback)  # last: after a `BackupAndRestore` restored
         self._check_data_spec(dataset.element_spec)
