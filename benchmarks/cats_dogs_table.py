@@ -99,6 +99,11 @@ def main(argv=None):
         for labels in args.labels:
             for method in METHODS:
                 if (labels, seed, method) in done:
+                    print(
+                        f"{method}, {labels} labels, seed {seed}: already in {args.results}, "
+                        "not run again (remove its line there, or pass another --results, "
+                        "to run it again)"
+                    )
                     continue
                 run_argv = [
                     "--data-dir",

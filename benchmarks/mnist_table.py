@@ -341,6 +341,11 @@ def main(argv=None):
             planned = {"settings": settings, "version": keras_sslgan.__version__}
             run_key = key(planned, defaults)
             if run_key in done:
+                print(
+                    f"{settings['method']}, {labels} labels, seed {seed}: already in "
+                    f"{args.results}, not run again (remove its line there, or pass another "
+                    "--results, to run it again)"
+                )
                 continue
             folder = run_dir(args.output_dir, planned, defaults)
             if settings.get("budget_seconds") is not None:

@@ -367,11 +367,11 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
         cats_dogs.main(args + ["--extra-unlabeled", str(tmp_path / "missing")])
 
 
-def run_table_twice(table, marker, args, tmp_path):
+def run_table_twice(table, marker, args, tmp_path, capsys):
     """Runs a table script twice on fresh result and markdown files: `(runs, markdown)`.
 
-    Checks what both tables promise: the second call redoes no finished run, and only the
-    text between the markers is replaced.
+    Checks what both tables promise: the second call redoes no finished run and says so
+    for each, and only the text between the markers is replaced.
     """
     results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
     md.write_text(f"# B\n\n<!-- {marker} -->\nold\n<!-- /{marker} -->\n\nafter\n")
@@ -379,19 +379,22 @@ def run_table_twice(table, marker, args, tmp_path):
     args += ["--output-dir", str(tmp_path / "out")]
     table.main(args)
     runs = [json.loads(line) for line in results.read_text().splitlines()]
+    capsys.readouterr()
     table.main(args)  # finished runs are not redone
     assert len(results.read_text().splitlines()) == len(runs)
+    said = capsys.readouterr().out
+    assert said.count(f"already in {results}, not run again (remove its line") == len(runs)
     text = md.read_text()
     assert "old" not in text and text.endswith("after\n")
     return runs, text
 
 
-def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch):
+def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch, capsys):
     table = load_benchmark("mnist_table", monkeypatch)
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
     args += ["--epochs", "1", "--unlabeled", "300", "--ema-momentum", "0.99"]
     args += ["--steps-per-execution", "2", "--docs-dir", str(tmp_path / "docs")]
-    runs, text = run_table_twice(table, "mnist-table", args, tmp_path)
+    runs, text = run_table_twice(table, "mnist-table", args, tmp_path, capsys)
     assert [
         (r["labels"], r["seed"], r["ema_momentum"], r["steps_per_execution"]) for r in runs
     ] == [
@@ -555,13 +558,13 @@ def test_mnist_100_labels_beats_supervised_only(data_dir, tmp_path):
 
 
 def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
-    data_dir, tmp_path, monkeypatch
+    data_dir, tmp_path, monkeypatch, capsys
 ):
     table = load_benchmark("cats_dogs_table", monkeypatch)
     kaggle = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
     args = ["--data-dir", kaggle, "--labels", "10", "--seeds", "0", "--epochs", "1"]
     args += ["--width", "8", "--limit", "60"]
-    runs, text = run_table_twice(table, "cats-dogs-table", args, tmp_path)
+    runs, text = run_table_twice(table, "cats-dogs-table", args, tmp_path, capsys)
     assert [(r["labels"], r["seed"], r["method"]) for r in runs] == [
         (10, 0, "SSL-GAN"),
         (10, 0, "supervised only"),
