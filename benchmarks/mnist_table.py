@@ -213,9 +213,23 @@ def budget_runs(results, defaults):
     ]
 
 
-def legend(row):
-    """A row's description without the version and the span: its method and settings."""
-    return row.split(", ", 1)[1].rsplit(", ", 1)[0]
+METHOD_NAMES = {
+    "fm_gan": "FM-GAN",
+    "bad_gan": "Bad GAN",
+    "triple_gan": "Triple-GAN",
+    "good_bad_gan": "good-and-bad GAN",
+    "supervised": "supervised only",
+}
+
+
+def legend(row, rows=()):
+    """A row's method by name, with its settings when another of `rows` has the same
+    method (`row`: a `describe` string)."""
+    method_and_flags = row.split(", ", 1)[1].rsplit(", ", 1)[0]
+    method, _, flags = method_and_flags.partition(" ")
+    same = [r for r in rows if r.split(", ", 1)[1].split(" ")[0].rstrip(",") == method]
+    name = METHOD_NAMES.get(method, method)
+    return f"{name} {flags}" if len(same) > 1 and flags else name
 
 
 def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
@@ -234,7 +248,8 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
         return drawn
     fig, axes = plt.subplots(1, len(labels), figsize=(6.5 * len(labels), 4.8), squeeze=False)
     for ax, n in zip(axes[0], labels):
-        for row in sorted({describe(r, defaults) for r in runs if r["labels"] == n}):
+        rows = sorted({describe(r, defaults) for r in runs if r["labels"] == n})
+        for row in rows:
             group = [r for r in runs if r["labels"] == n and describe(r, defaults) == row]
             times = [seconds_from_start(r) for r in group]
             grid = np.linspace(max(t[0] for t in times), min(t[-1] for t in times), 200)
@@ -242,16 +257,20 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
                 [np.interp(grid, t, r["test_accuracy_per_epoch"]) for t, r in zip(times, group)]
             )
             mean, low, high = curves.mean(axis=0), curves.min(axis=0), curves.max(axis=0)
-            (line,) = ax.plot(grid, mean, label=f"{legend(row)} (n={len(group)})")
+            (line,) = ax.plot(grid, mean, label=f"{legend(row, rows)} (n={len(group)})")
             if len(group) > 1:
                 ax.fill_between(grid, low, high, color=line.get_color(), alpha=0.2)
             drawn[n, row] = (grid, mean, low, high)
-        ax.set_title(f"MNIST, {n} labels: mean over seeds, range shaded")
+        for budget in sorted({settings_of(r, defaults)["budget_seconds"] for r in runs}):
+            ax.axvline(budget, color="0.5", linestyle=":", linewidth=1)
+        if not rows:
+            ax.text(0.5, 0.5, "no budget run yet", ha="center", transform=ax.transAxes)
+        ax.set_title(f"MNIST, {n} labels: mean over seeds, range shaded; budget dotted")
         ax.set_xlabel("seconds from the start (2-core CPU)")
         ax.set_ylabel("EMA test accuracy, %")
         ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=7, loc="lower right")
+        if rows:
+            ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -268,17 +287,18 @@ def plot_samples(results, defaults, output_dir, path, labels=100, seed=0):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grids = {}
-    for r in budget_runs(results, defaults):
+    grids, runs = {}, budget_runs(results, defaults)
+    rows = sorted({describe(r, defaults) for r in runs if r["labels"] == labels})
+    for r in runs:
         image = os.path.join(run_dir(output_dir, r, defaults), "generated.png")
         if r["labels"] == labels and r["seed"] == seed and os.path.exists(image):
-            grids[legend(describe(r, defaults))] = plt.imread(image)
+            grids[legend(describe(r, defaults), rows)] = plt.imread(image)
     if not grids:
         return False
     fig, axes = plt.subplots(1, len(grids), figsize=(4 * len(grids), 4.6), squeeze=False)
     for ax, (name, image) in zip(axes[0], sorted(grids.items())):
         ax.imshow(image, cmap="gray")
-        ax.set_title(name.replace(" --", "\n--", 2), fontsize=7)
+        ax.set_title(name, fontsize=9)
         ax.axis("off")
     fig.suptitle(f"Generated digits after each method's budget ({labels} labels, seed {seed})")
     fig.tight_layout()
