@@ -325,11 +325,16 @@ class SemiSupervisedGAN(keras.Model):
         """`y` as int32 class ids; labels outside `[0, K)` stop the step (they can come
         from a `tf.data` pipeline, which cannot be checked beforehand)."""
         y = ops.cast(ops.reshape(y, (-1,)), "int32")
-        tf.debugging.assert_non_negative(y, message="labels must be >= 0")
-        tf.debugging.assert_less(
-            y, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
-        )
-        return y
+        checks = [
+            tf.debugging.assert_non_negative(y, message="labels must be >= 0"),
+            tf.debugging.assert_less(
+                y, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
+            ),
+        ]
+        # Whatever uses the labels waits for the checks, so that they, not a gather
+        # out of range inside a loss, report bad labels.
+        with tf.control_dependencies([c for c in checks if c is not None]):
+            return tf.identity(y)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """Keras' `evaluate` of the classifier, with array labels checked first (integer
