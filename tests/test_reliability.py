@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 from helpers import (
     NUM_CLASSES,
+    SHAPE,
     make_mnist_model,
     synthetic_images,
     tiny_discriminator,
@@ -363,3 +364,18 @@ def test_divergence_guard_and_infinite_data_are_named():
     with pytest.raises(ValueError, match="never ends .* pass `steps_per_epoch`"):
         model.fit(forever, epochs=1, verbose=0)
     model.fit(forever, epochs=1, steps_per_epoch=2, verbose=0)
+
+
+def test_a_model_saved_before_compile_loads_uncompiled(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(), tiny_discriminator(), NUM_CLASSES, seed=0
+    )
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras_sslgan.load_model(path)
+    assert not loaded._is_compiled()
+    for a, b in zip(model.weights, loaded.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(RuntimeError, match=r"call `compile\(d_optimizer=..., g_optimizer=...\)`"):
+        loaded.fit((np.zeros((3,) + SHAPE), [0, 1, 2]), np.zeros((6,) + SHAPE), batch_size=3)
