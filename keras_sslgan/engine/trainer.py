@@ -148,7 +148,7 @@ class SemiSupervisedGAN(keras.Model):
         so two `fit`s of one epoch each make the weights of one `fit` of two.
         """
         players = self.ema_players()
-        if not players or bool(int(ops.convert_to_numpy(self.ema_in_weights))) == ema:
+        if not players or bool(int(self.ema_in_weights.numpy())) == ema:
             return
         for player in players:
             optimizer = self.optimizer_of(player)
