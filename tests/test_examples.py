@@ -52,6 +52,10 @@ def test_ssl_beats_supervised_only_on_two_circles(supervised_on_two_circles, met
 
 def test_two_circles_example_writes_its_picture(tmp_path):
     two_circles = load_example("two_circles")
+    # The supervised panel draws no generated points: its model has no generator.
+    baseline, _, _ = two_circles.train("supervised", steps=1, seed=0)
+    assert isinstance(baseline, keras_sslgan.SupervisedBaseline)
+    assert not hasattr(baseline, "generator")
     accuracies = two_circles.main(["--steps", "200", "--output-dir", str(tmp_path)])
     assert set(accuracies) == {"supervised only", "SSL-GAN"}
     assert os.path.getsize(tmp_path / "two_circles.png") > 10_000
