@@ -525,16 +525,13 @@ def run(**settings):
                     budget = json.load(f)
             elif args.budget_plan is not None:
                 budget = dict(args.budget_plan, calibration_seconds=0.0)
-                if args.backup_dir:
-                    with open(budget_path, "w") as f:
-                        json.dump(budget, f, indent=2)
             else:
                 budget = plan_budget(
                     args, (x_labeled, y_labeled), x_unlabeled, density, density_seconds
                 )
-                if args.backup_dir:
-                    with open(budget_path, "w") as f:
-                        json.dump(budget, f, indent=2)
+            if args.backup_dir and not resuming:  # a resumed run keeps this schedule
+                with open(budget_path, "w") as f:
+                    json.dump(budget, f, indent=2)
             print(
                 f"budget {args.budget_seconds:g} s: {budget['steps']} steps of "
                 f"{budget['seconds_per_step']:.3f} s in {budget['epochs']} epochs"

@@ -9,10 +9,11 @@ model a `class_names` metadata entry (a JSON list).
 
 import json
 import os
-import shutil
 
 import keras
 import tensorflow as tf
+
+from keras_sslgan.engine.backup import atomic_write
 
 FORMATS = ("tf_saved_model", "onnx")
 
@@ -33,18 +34,6 @@ def format_of(filepath):
     """The export format a path asks for: `"onnx"` for a `.onnx` file, else
     `"tf_saved_model"`."""
     return "onnx" if os.fspath(filepath).endswith(".onnx") else "tf_saved_model"
-
-
-def _replace(partial, filepath):
-    """Moves the finished `partial` export to `filepath`, replacing what was there
-    (a previous export's folder goes whole: no stale file of it stays)."""
-    if os.path.isdir(filepath) and not os.path.islink(filepath):
-        previous = f"{filepath}.previous-{os.getpid()}"
-        os.replace(filepath, previous)
-        os.replace(partial, filepath)
-        shutil.rmtree(previous)
-    else:
-        os.replace(partial, filepath)
 
 
 def export_classifier(model, filepath, format=None, class_names=None, verbose=False):
@@ -102,22 +91,17 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
     classifier = model.classifier
     spec = tf.TensorSpec(classifier.input_shape, tf.float32, name="images")
 
-    folder, name = os.path.split(os.path.abspath(filepath))
-    partial = os.path.join(folder, f".{name}.{os.getpid()}.partial")
     if format == "onnx":
         import onnx
 
-        partial += ".onnx"
-        try:
-            classifier.export(partial, format="onnx", input_signature=[spec], verbose=verbose)
-            proto = onnx.load(partial)
+        def write(path):
+            classifier.export(path, format="onnx", input_signature=[spec], verbose=verbose)
+            proto = onnx.load(path)
             entry = proto.metadata_props.add()
             entry.key, entry.value = "class_names", json.dumps(names)
-            onnx.save(proto, partial)
-            _replace(partial, filepath)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+            onnx.save(proto, path)
+
+        atomic_write(write, filepath, ".onnx")
         return names
 
     archive = keras.export.ExportArchive()
@@ -127,12 +111,7 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
     )
     names_tensor = tf.constant(names)
     archive.add_endpoint("class_names", lambda: names_tensor, input_signature=[])
-    try:
-        archive.write_out(partial, verbose=verbose)
-        _replace(partial, filepath)
-    finally:
-        if os.path.exists(partial):
-            shutil.rmtree(partial)
+    atomic_write(lambda path: archive.write_out(path, verbose=verbose), filepath, "")
     return names
 
 

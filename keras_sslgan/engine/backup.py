@@ -115,11 +115,12 @@ def _write_json(value, path):
         json.dump(value, f, indent=2)
 
 
-def atomic_write(write, filepath, suffix, atomic, staged=False):
-    """`write(path)` to a partial file beside `filepath`, then renames it over
-    `filepath`; the partial file is removed if the write fails. Writes in place where
-    `atomic` is false, or for a remote path or one not ending in `suffix` (Keras' own
-    errors apply).
+def atomic_write(write, filepath, suffix, atomic=True, staged=False):
+    """`write(path)` to a partial file (or folder) beside `filepath`, then moves it over
+    `filepath`, replacing what was there whole (a previous folder goes with all its
+    files); the partial is removed if the write fails. Writes in place where `atomic`
+    is false, or for a remote path or one not ending in `suffix` (Keras' own errors
+    apply).
 
     `staged=True` writes into the temporary folder first and copies from there: h5py
     crashes the process (a segmentation fault) when its file's disk fills up, where a
@@ -137,9 +138,17 @@ def atomic_write(write, filepath, suffix, atomic, staged=False):
                 shutil.copyfile(os.path.join(stage, f"stage{suffix}"), partial)
         else:
             write(partial)
-        os.replace(partial, path)
+        if os.path.isdir(path) and not os.path.islink(path):  # a folder: replaced whole
+            previous = f"{partial}.previous"
+            os.replace(path, previous)
+            os.replace(partial, path)
+            shutil.rmtree(previous)
+        else:
+            os.replace(partial, path)
     finally:
-        if os.path.exists(partial):
+        if os.path.isdir(partial):
+            shutil.rmtree(partial)
+        elif os.path.exists(partial):
             os.remove(partial)
 
 
