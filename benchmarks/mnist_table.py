@@ -19,6 +19,12 @@ seconds on this machine, its schedule fitted to the steps they allow: the equal-
 table. Those runs are also drawn, under --docs-dir: EMA test accuracy against seconds
 from the start per method and label count (`mnist_accuracy_over_time.png`), and the
 generated samples of each method side by side (`mnist_samples.png`).
+
+With `--validation N` (an option of the example) the runs hold out the last N training
+images and record the final-epoch EMA accuracy on them: the runs that choose a recipe
+(never on test data). They go to a table of their own, between the markers
+`<!-- mnist-validation -->` and `<!-- /mnist-validation -->`, and are left out of the
+test table and the plots.
 """
 
 import argparse
@@ -126,24 +132,49 @@ def seconds_from_start(run):
     return [setup + s for s in run["seconds_elapsed"]]
 
 
-def table(results, labels, defaults):
-    """Markdown rows: ours (mean ± std over seeds, n) per setting and epoch budget, and
-    the published ones."""
-    header = "| method | " + " | ".join(str(n) for n in labels) + " |"
-    lines = [header, "|---|" + "---:|" * len(labels)]
+def is_validation_run(run, defaults):
+    """Whether `run` held out a validation split (`--validation N`): a run that chooses
+    settings, reported apart from the test table."""
+    return bool(settings_of(run, defaults).get("validation"))
+
+
+def accuracy_rows(results, labels, defaults, metric):
+    """Markdown rows `| setting | mean ± std (n) per label count |` of `metric`
+    (`test_accuracy` or `validation_accuracy`), one per `describe` string."""
+    lines = []
     for row in sorted({describe(r, defaults) for r in results}):
         cells = []
         for n in labels:
             # In percent before the mean: accuracies are multiples of 1e-4.
             accs = [
-                100 * r["test_accuracy"]
-                for r in results
-                if r["labels"] == n and describe(r, defaults) == row
+                100 * r[metric] for r in results if r["labels"] == n and describe(r, defaults) == row
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
             )
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def validation_table(results, defaults):
+    """Markdown: the final-epoch EMA validation accuracy of the `--validation` runs, per
+    setting and label count (mean ± std over seeds, n)."""
+    runs = [r for r in results if is_validation_run(r, defaults)]
+    if not runs:
+        return "(no validation run yet)"
+    labels = sorted({r["labels"] for r in runs})
+    header = "| setting (validation runs) | " + " | ".join(str(n) for n in labels) + " |"
+    lines = [header, "|---|" + "---:|" * len(labels)]
+    return "\n".join(lines + accuracy_rows(runs, labels, defaults, "validation_accuracy"))
+
+
+def table(results, labels, defaults):
+    """Markdown rows: ours (mean ± std over seeds, n) per setting and epoch budget, and
+    the published ones; the validation runs left out."""
+    results = [r for r in results if not is_validation_run(r, defaults)]
+    header = "| method | " + " | ".join(str(n) for n in labels) + " |"
+    lines = [header, "|---|" + "---:|" * len(labels)]
+    lines += accuracy_rows(results, labels, defaults, "test_accuracy")
     for name, published in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
     lines += ["", time_to_accuracy(results, defaults)]
@@ -357,7 +388,11 @@ def main(argv=None):
     done = {key(r, defaults) for r in read_results(args.results)}
     for labels in args.labels if not args.table_only else []:
         for seed in args.seeds:
-            settings = dict(example, labels=labels, seed=seed, test_every_epoch=True)
+            # The test accuracy after every epoch, for the plots; a validation run
+            # records its validation accuracy instead.
+            settings = dict(
+                example, labels=labels, seed=seed, test_every_epoch=not example["validation"]
+            )
             planned = {"settings": settings, "version": keras_sslgan.__version__}
             run_key = key(planned, defaults)
             if run_key in done:
@@ -382,10 +417,16 @@ def main(argv=None):
             append_result(args.results, summary)
     results = read_results(args.results)
     # Every published column, and any other label count that has runs.
-    columns = {n for row in PUBLISHED.values() for n in row} | {r["labels"] for r in results}
+    columns = {n for row in PUBLISHED.values() for n in row} | {
+        r["labels"] for r in results if not is_validation_run(r, defaults)
+    }
     markdown = table(results, sorted(columns), defaults)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
+    if any(is_validation_run(r, defaults) for r in results):
+        validation = validation_table(results, defaults)
+        write_block(validation, args.benchmarks_md, "mnist-validation")
+        print(validation)
     over_time = os.path.join(args.docs_dir, "mnist_accuracy_over_time.png")
     if plot_accuracy_over_time(results, defaults, over_time):
         print(f"wrote {over_time}")

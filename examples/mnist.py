@@ -508,7 +508,9 @@ def run(**settings):
     keras.config.set_dtype_policy(args.dtype_policy)
     try:
         density, density_seconds = None, 0.0
-        if args.method == "bad_gan":  # part of the training time: it is the method's
+        if args.method == "bad_gan":  # no density model without its term
+            density = (None, None)
+        if args.method == "bad_gan" and args.density_weight > 0:  # in the training time
             start = time.perf_counter()
             density = keras_sslgan.recipes.mnist_density_model(
                 x_unlabeled,

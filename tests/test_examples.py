@@ -156,6 +156,14 @@ def test_mnist_example_trains_bad_gan(data_dir, tmp_path):
     # 90% of the digits are denser than under the uniform density on [0, 1]^784 (log 0).
     assert summary["density_threshold"] > 0
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
+    # Without the low-density term (the pull-away term alone) no density model is fitted.
+    summary = mnist.main(
+        ["--data-dir", os.path.join(data_dir, "mnist"), "--method", "bad_gan", "--labels", "20"]
+        + ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path), "--verbose", "0"]
+        + ["--density-weight", "0", "--pull-away-weight", "0.8"]
+    )
+    assert summary["density_seconds"] == 0 and summary["density_threshold"] is None
+    assert summary["final_logs"]["pull_away_loss"] > 0
 
 
 @pytest.mark.slow
@@ -511,6 +519,41 @@ def test_mnist_table_draws_the_mean_accuracy_over_time_of_the_budget_runs(tmp_pa
     # At 90 s: seed 0's last epoch 94%, seed 1 between 90% (70 s) and 96% (100 s): 94%.
     assert (mean[-1], low[-1], high[-1]) == pytest.approx((94.0, 94.0, 94.0))
     assert table.plot_accuracy_over_time(runs[2:], defaults, str(path)) == {}
+
+
+def test_mnist_table_reports_validation_runs_apart_from_the_test_table(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+
+    def run(seed, accuracy, **settings):
+        settings = {**defaults, "labels": 100, "seed": seed, "method": "bad_gan", **settings}
+        return {
+            "settings": settings,
+            "labels": 100,
+            "seed": seed,
+            "version": "0.9.0",
+            "test_accuracy": 0.9,
+            "validation_accuracy": accuracy if settings["validation"] else None,
+        }
+
+    runs = [
+        run(0, 0.98, validation=10_000, pull_away_weight=0.8),
+        run(1, 0.96, validation=10_000, pull_away_weight=0.8),
+        run(0, 0.97, validation=10_000),
+        run(0, None),  # a test run
+    ]
+    lines = table.validation_table(runs, defaults).splitlines()
+    assert lines[0] == "| setting (validation runs) | 100 |"
+    rows = "| keras_sslgan 0.9.0, bad_gan {}--validation 10000, 20 epochs | {} |"
+    assert lines[2:] == [
+        rows.format("--pull-away-weight 0.8 ", "97.00 ± 1.00 (n=2)"),
+        rows.format("", "97.00 ± 0.00 (n=1)"),
+    ]
+    # The test table holds the test run only.
+    test_rows = table.table(runs, [100], defaults).splitlines()[2:]
+    assert test_rows[0] == "| keras_sslgan 0.9.0, bad_gan, 20 epochs | 90.00 ± 0.00 (n=1) |"
+    assert not any("--validation" in line for line in test_rows)
+    assert table.validation_table(runs[3:], defaults) == "(no validation run yet)"
 
 
 def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch):
