@@ -147,7 +147,9 @@ def accuracy_rows(results, labels, defaults, metric):
         for n in labels:
             # In percent before the mean: accuracies are multiples of 1e-4.
             accs = [
-                100 * r[metric] for r in results if r["labels"] == n and describe(r, defaults) == row
+                100 * r[metric]
+                for r in results
+                if r["labels"] == n and describe(r, defaults) == row
             ]
             cells.append(
                 f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
