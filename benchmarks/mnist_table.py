@@ -122,10 +122,22 @@ def describe(run, defaults):
     )
 
 
-def seconds_from_start(run):
-    """Seconds from the run's start to each epoch's end: its set-up (density fit,
-    budget calibration, pre-training; recorded as `setup_seconds`, earlier as
-    `density_seconds` and `pretrain_seconds`) plus the epochs' training seconds."""
+def seconds_from_start(run, defaults):
+    """Seconds from the run's start to each epoch's end.
+
+    A budget run counts them on its plan (`budget`, from the row's first run): the
+    budget ends with the last epoch, and each epoch before it is the plan's steps per
+    epoch times its seconds per step earlier. Every run of a row then sits on the same
+    time axis, that of the machine the plan was timed on, whichever machine ran it (the
+    steps are what the runs share; the machine's own seconds are in the record). Other
+    runs: their set-up (density fit, pre-training; recorded as `setup_seconds`, earlier
+    as `density_seconds` and `pretrain_seconds`) plus the epochs' training seconds.
+    """
+    plan, budget = run.get("budget"), settings_of(run, defaults).get("budget_seconds")
+    if plan and budget is not None:
+        epoch_seconds = plan["steps_per_epoch"] * plan["seconds_per_step"]
+        epochs_done = range(1, len(run["seconds_elapsed"]) + 1)
+        return [budget - (plan["epochs"] - e) * epoch_seconds for e in epochs_done]
     setup = run.get("setup_seconds")
     if setup is None:
         setup = (run.get("density_seconds") or 0.0) + (run.get("pretrain_seconds") or 0.0)
@@ -184,8 +196,8 @@ def table(results, labels, defaults):
 
 
 def time_to_accuracy(results, defaults, targets=(0.95, 0.98, 0.99)):
-    """Markdown: seconds from the start (`seconds_from_start`) until the EMA test
-    accuracy first reaches each target.
+    """Markdown: seconds from the start (`seconds_from_start`: a budget run's on its
+    plan's machine) until the EMA test accuracy first reaches each target.
 
     From the per-epoch test accuracies (`--test-every-epoch`), which are reported here
     and never used to pick a result: the table above is the final epoch's.
@@ -202,7 +214,7 @@ def time_to_accuracy(results, defaults, targets=(0.95, 0.98, 0.99)):
         for target in targets:
             hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
             cells.append(
-                f"{seconds_from_start(r)[hit[0]]:.0f} ({hit[0] + 1})"
+                f"{seconds_from_start(r, defaults)[hit[0]]:.0f} ({hit[0] + 1})"
                 if hit
                 else f"not in {span(r, defaults)}"
             )
@@ -284,7 +296,7 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
         rows = sorted({describe(r, defaults) for r in runs if r["labels"] == n})
         for row in rows:
             group = [r for r in runs if r["labels"] == n and describe(r, defaults) == row]
-            times = [seconds_from_start(r) for r in group]
+            times = [seconds_from_start(r, defaults) for r in group]
             grid = np.linspace(max(t[0] for t in times), min(t[-1] for t in times), 200)
             curves = 100 * np.array(
                 [np.interp(grid, t, r["test_accuracy_per_epoch"]) for t, r in zip(times, group)]

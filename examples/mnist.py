@@ -170,15 +170,20 @@ def build_model(args, steps, density=None):
 
 
 def machine():
-    """`AMD EPYC, 2 cores`: the processor and the cores this process may use (wall-clock
-    figures, budgets above all, hold for one machine)."""
-    model = platform.processor() or platform.machine()
+    """`AMD EPYC (AVX2), 2 cores`: the processor, its widest x86 vector extension when
+    known (the same model name covers processors of 2x different speed with and without
+    AVX-512), and the cores this process may use (wall-clock figures, budgets above all,
+    hold for one machine)."""
+    model, flags = platform.processor() or platform.machine(), set()
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+            info = [line.split(":", 1) for line in f if ":" in line]
+        names = [value.strip() for name, value in info if name.strip() == "model name"]
+        flags = {flag for name, value in info if name.strip() == "flags" for flag in value.split()}
         model = names[0] if names else model
+    vector = next((v for f, v in [("avx512f", "AVX-512"), ("avx2", "AVX2")] if f in flags), None)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{model}, {cores} cores"
+    return f"{model}{f' ({vector})' if vector else ''}, {cores} cores"
 
 
 # Steps per timed epoch of the budget calibration (two such epochs; the first traces).
@@ -258,6 +263,7 @@ def plan_budget(args, labeled, x_unlabeled, density, spent_seconds):
         "seconds_per_step": seconds_per_step,
         "pretrain_seconds": pretrain_seconds,
         "calibration_seconds": calibration_seconds,
+        "machine": machine(),  # where the step was timed: the plan's seconds are its
     }
 
 

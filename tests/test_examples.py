@@ -103,6 +103,8 @@ def test_mnist_example_runs_end_to_end(data_dir, tmp_path):
     assert 0.0 <= summary["test_accuracy"] <= 1.0 and summary["epochs"] == 2
     assert summary["steps"] == 2 * (600 // 100) and summary["budget"] is None
     assert summary["machine"].endswith(f", {len(os.sched_getaffinity(0))} cores")
+    if "avx2" in open("/proc/cpuinfo").read().split():
+        assert "(AVX2)" in summary["machine"] or "(AVX-512)" in summary["machine"]
     # The last per-epoch test figure (Keras' `evaluate`) is the final EMA model's, whose
     # confusion matrix gives the test accuracy: the swap callback puts the EMA weights
     # in for each evaluation, and fit leaves them in at the end.
@@ -456,6 +458,13 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
     run.update(pretrain_seconds=100.0, settings={**defaults, "budget_seconds": 300.0})
     assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
         "| 100 | 3 | keras_sslgan 0.9.0, fm_gan, 300 s | 161 (2) | 222 (4) | not in 300 s |"
+    )
+    # With its plan, a budget run counts on the plan's machine: the 4 epochs of 10 steps
+    # of 5 s end at the budget, whatever this run's machine took.
+    run["budget"] = {"epochs": 4, "steps_per_epoch": 10, "seconds_per_step": 5.0}
+    assert table.seconds_from_start(run, defaults) == [150.0, 200.0, 250.0, 300.0]
+    assert table.time_to_accuracy([run], defaults).splitlines()[-1] == (
+        "| 100 | 3 | keras_sslgan 0.9.0, fm_gan, 300 s | 200 (2) | 300 (4) | not in 300 s |"
     )
 
 
