@@ -116,7 +116,7 @@ def build_model(args, steps):
         model = keras_sslgan.SupervisedBaseline(
             discriminator, 2, preprocessing=preprocessing, seed=args.seed
         )
-        model.compile(c_optimizer=d_optimizer)
+        model.compile(c_optimizer=d_optimizer, jit_compile=args.jit_compile)
         return model
     model = keras_sslgan.FeatureMatchingGAN(
         generator=generator,
@@ -136,6 +136,7 @@ def build_model(args, steps):
         ),
         unlabeled_weight=args.unlabeled_weight,
         entropy_weight=args.entropy_weight,
+        jit_compile=args.jit_compile,
     )
     return model
 
@@ -157,6 +158,14 @@ def main(argv=None):
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--labels", type=int, default=100, help="labeled images, balanced")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="train for this many steps instead of --epochs: the fewest epochs of at most "
+        "one unlabeled pass, all of one length (their total may fall short by fewer "
+        "steps than epochs)",
+    )
     parser.add_argument("--head", default="logsumexp", choices=["logsumexp", "k_plus_one"])
     parser.add_argument(
         "--generator-loss",
@@ -204,10 +213,20 @@ def main(argv=None):
     parser.add_argument(
         "--limit", type=int, default=None, help="use only the first N training images (smoke runs)"
     )
+    parser.add_argument(
+        "--dtype-policy",
+        default="float32",
+        choices=["float32", "mixed_float16", "mixed_bfloat16"],
+        help="Keras dtype policy of the networks: mixed_float16 on GPUs (the optimizers "
+        "then scale the loss), mixed_bfloat16 on TPUs and recent CPUs",
+    )
+    parser.add_argument("--jit-compile", action="store_true", help="compile with XLA")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", default="outputs/cats_dogs")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
     args = parser.parse_args(argv)
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be at least 1. Received: {args.steps}")
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
 
     keras.utils.set_random_seed(args.seed)
@@ -226,14 +245,25 @@ def main(argv=None):
         extra = load_unlabeled_folder(args.extra_unlabeled, args.image_size)
         x_unlabeled, num_extra = np.concatenate([x_unlabeled, extra]), len(extra)
     batch_size = min(args.batch_size, len(x_unlabeled))
-    steps = args.epochs * (len(x_unlabeled) // batch_size)
-    model = build_model(args, steps)
+    steps_per_pass = len(x_unlabeled) // batch_size
+    if args.steps is None:
+        epochs, steps_per_epoch = args.epochs, steps_per_pass
+    else:
+        epochs = -(-args.steps // steps_per_pass)
+        steps_per_epoch = args.steps // epochs
+    steps = epochs * steps_per_epoch
+    keras.config.set_dtype_policy(args.dtype_policy)
+    try:
+        model = build_model(args, steps)
+    finally:
+        keras.config.set_dtype_policy("float32")
     start = time.perf_counter()
     history = model.fit(
         (x_labeled, y_labeled),
         x_unlabeled,
         batch_size=batch_size,
-        epochs=args.epochs,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
         validation_data=(x_val, y_val),
         callbacks=[keras_sslgan.SwapClassifierEMAWeights()],
         verbose=verbose,
@@ -260,8 +290,7 @@ def main(argv=None):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    epochs = np.arange(1, args.epochs + 1)
-    ax.plot(epochs, history.history["val_accuracy"], marker="o", label=method)
+    ax.plot(np.arange(1, epochs + 1), history.history["val_accuracy"], marker="o", label=method)
     ax.set(
         xlabel="epoch",
         ylabel="validation accuracy (EMA weights)",
@@ -271,8 +300,12 @@ def main(argv=None):
     fig.tight_layout()
     fig.savefig(os.path.join(args.output_dir, "accuracy.png"), dpi=120)
     plt.close(fig)
+    exported = model
+    if args.dtype_policy != "float32":  # the export computes in float32: a float32 copy
+        exported = build_model(args, steps)
+        exported.set_weights(model.get_weights())
     keras_sslgan.export_classifier(
-        model,
+        exported,
         os.path.join(args.output_dir, "classifier.onnx"),
         format="onnx",
         class_names=CLASS_NAMES,
@@ -289,13 +322,18 @@ def main(argv=None):
         "image_size": args.image_size,
         "augmentation": args.augmentation,
         "learning_rate": args.learning_rate,
-        "epochs": args.epochs,
+        "epochs": epochs,
+        "steps": steps,
+        "batch_size": batch_size,
+        "dtype_policy": args.dtype_policy,
+        "jit_compile": args.jit_compile,
         "train_images": len(x_unlabeled),
         "extra_unlabeled_images": num_extra,
         "test_images": len(x_test),
         "test_accuracy": float(test_accuracy),
         "val_accuracy": [float(v) for v in history.history["val_accuracy"]],
-        "seconds_per_epoch": seconds / args.epochs,
+        "seconds_per_epoch": seconds / epochs,
+        "seconds_per_step": seconds / steps,
         "version": keras_sslgan.__version__,
     }
     with open(os.path.join(args.output_dir, "summary.json"), "w") as f:

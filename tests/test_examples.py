@@ -379,6 +379,19 @@ def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
     assert baseline["train_images"] == 54 and baseline["extra_unlabeled_images"] == 0
     with pytest.raises(ValueError, match="--extra-unlabeled"):
         cats_dogs.main(args + ["--extra-unlabeled", str(tmp_path / "missing")])
+    # --steps: 54 unlabeled images in batches of 10 make 5 steps a pass, so 7 steps are
+    # 2 epochs of 3; under mixed_float16 (the GPU policy) the optimizers scale the loss
+    # and the export is made from a float32 copy.
+    steps = cats_dogs.main(
+        args + ["--steps", "7", "--batch-size", "10", "--dtype-policy", "mixed_float16"]
+    )
+    assert (steps["steps"], steps["epochs"], len(steps["val_accuracy"])) == (6, 2, 2)
+    assert steps["dtype_policy"] == "mixed_float16" and 0 <= steps["test_accuracy"] <= 1
+    session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
+    probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    with pytest.raises(SystemExit):
+        cats_dogs.main(args + ["--steps", "0"])
 
 
 def run_table_twice(table, marker, args, tmp_path, capsys):
@@ -668,3 +681,39 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     noisy = speed.op_times(common.mnist_model(0), x_l, y_l, x_u, steps=2)
     assert any("MatMul" in op for op in quiet) and any("MatMul" in op for op in noisy)
     assert "StatelessRandomNormalV2" not in quiet and noisy["StatelessRandomNormalV2"] > 0
+
+
+@pytest.mark.slow  # 5 processes at once: about 3 minutes on 2 cores
+def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, monkeypatch):
+    suite = load_benchmark("gpu_suite", monkeypatch)
+    report_path = tmp_path / "report.json"
+    report = suite.main(
+        ["--data-dir", data_dir, "--tiny", "--report", str(report_path)]
+        + ["--output-dir", str(tmp_path / "out")]
+    )
+    assert json.loads(report_path.read_text()) == report
+    processes = report["processes"]
+    assert sorted(processes) == [
+        "cats_dogs_ssl",
+        "cats_dogs_supervised",
+        "mnist_seed0",
+        "mnist_seed1",
+        "mnist_seed2",
+    ]
+    assert all(p["return_code"] == 0 and p["seconds"] > 0 for p in processes.values())
+    mnist = [processes[f"mnist_seed{s}"]["summary"] for s in range(3)]
+    assert [m["seed"] for m in mnist] == [0, 1, 2]
+    for m in mnist:  # each fitted its schedule to its budget, at most 3 passes of 10 steps
+        assert m["budget"]["steps"] == m["steps"] and 0 < m["steps"] <= 30
+        assert 0 <= m["test_accuracy"] <= 1
+    accuracies = [m["test_accuracy"] for m in mnist]
+    assert report["mnist_test_accuracy"]["n"] == 3
+    assert abs(report["mnist_test_accuracy"]["mean"] - sum(accuracies) / 3) < 1e-12
+    ssl, supervised = processes["cats_dogs_ssl"], processes["cats_dogs_supervised"]
+    assert ssl["summary"]["method"] == "SSL-GAN"
+    assert supervised["summary"]["method"] == "supervised only"
+    assert "--baseline" in supervised["command"] and "--baseline" not in ssl["command"]
+    for p in (ssl, supervised):  # 108 unlabeled photos in one batch of 100: 6 epochs of 1 step
+        assert (p["summary"]["steps"], p["summary"]["epochs"]) == (6, 6)
+        assert "--dtype-policy mixed_float16" in p["command"]  # the suite's default
+    assert not any(os.path.isabs(a) and a.startswith(suite.ROOT) for a in ssl["command"].split())

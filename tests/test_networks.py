@@ -127,6 +127,33 @@ def test_conv_networks_initialize_from_data(rng):
         networks.conv_discriminator((48, 48, 3), 2)
 
 
+def test_conv_discriminator_initializes_from_data_under_mixed_float16(rng):
+    """The GPU policy: layers compute in float16, the init's statistics in float32 give
+    the float32 network's scales and biases within float16 precision."""
+    x = rng.uniform(size=(64, 32, 32, 3)).astype("float32")
+    scales = {}
+    for policy in ("float32", "mixed_float16"):
+        keras.utils.set_random_seed(0)  # the same kernels and input dropout in both
+        keras.config.set_dtype_policy(policy)
+        try:
+            d = networks.conv_discriminator((32, 32, 3), 2, width=8, augmentation=False, seed=0)
+        finally:
+            keras.config.set_dtype_policy("float32")
+        assert networks.initialize_from_data(d, x) == 7
+        scales[policy] = {
+            layer.name: np.asarray(layer.scale) for layer in d.layers if hasattr(layer, "scale")
+        }
+    assert d.compute_dtype == "float16" and d.get_layer("conv_0a").scale.dtype == "float32"
+    # The first layer sees the same input: its scales agree within float16 precision
+    # (deeper ones see float16 dropout draws, which differ from float32's).
+    np.testing.assert_allclose(
+        scales["mixed_float16"]["conv_0a"], scales["float32"]["conv_0a"], rtol=1e-2
+    )
+    assert all(np.all(np.isfinite(v) & (v > 0)) for v in scales["mixed_float16"].values())
+    logits = keras.ops.convert_to_numpy(d(x)[0])
+    assert logits.dtype == np.float16 and np.all(np.isfinite(logits))
+
+
 def test_conv_discriminator_augments_in_training_only(rng):
     x = rng.uniform(size=(16, 32, 32, 3)).astype("float32")
     d = networks.conv_discriminator((32, 32, 3), 2, width=8, seed=0)

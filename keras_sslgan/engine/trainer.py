@@ -118,7 +118,9 @@ class SemiSupervisedGAN(keras.Model):
         Adds the network's own `losses` (e.g. weight regularizers), divides by the
         number of replicas (gradients are summed across them), scales the loss for a
         `keras.optimizers.LossScaleOptimizer` (which unscales the gradients in
-        `apply`), then applies the gradients to the network's trainable variables.
+        `apply`), then applies the gradients to the network's trainable variables. A
+        step the LossScaleOptimizer skips (gradients not finite) still counts in its
+        `iterations`.
         """
         network = self.player_network(player)
         optimizer = self.optimizer_of(player)
@@ -127,7 +129,15 @@ class SemiSupervisedGAN(keras.Model):
                 loss = loss + ops.sum(network.losses)
             scaled = optimizer.scale_loss(distribute.scale_for_replicas(loss))
         variables = network.trainable_variables
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer.apply(tape.gradient(scaled, variables), variables)
+            return
+        # A LossScaleOptimizer skips a step whose gradients are not finite (and lowers
+        # its scale) without counting it in `iterations`; the engine counts steps made,
+        # updated or not: the data stream of a restored run and the schedules read them.
+        step = ops.add(optimizer.iterations, 0)
         optimizer.apply(tape.gradient(scaled, variables), variables)
+        optimizer.iterations.assign(step + 1)
 
     def ema_players(self):
         """The players whose optimizers keep a moving average (`use_ema=True`)."""
@@ -256,7 +266,7 @@ class SemiSupervisedGAN(keras.Model):
 
     # --- Training ---------------------------------------------------------------------
 
-    def compile(self, optimizers, settings=None, **kwargs):
+    def compile(self, optimizers, settings=None, auto_scale_loss=True, **kwargs):
         """Sets one optimizer per player and the method's settings.
 
         Args:
@@ -264,6 +274,12 @@ class SemiSupervisedGAN(keras.Model):
                 `players`) to a `keras.optimizers.Optimizer`.
             settings: dict of the method's compile settings (loss weights, ...); each
                 becomes an attribute and part of the compile config.
+            auto_scale_loss: bool, as in `keras.Model.compile`: a player whose network
+                computes in `float16` (the `mixed_float16` policy, for GPUs) gets its
+                optimizer wrapped in a `keras.optimizers.LossScaleOptimizer`, whose
+                dynamic loss scale keeps small float16 gradients from underflowing
+                (`update` scales the loss, the wrapper unscales the gradients and skips
+                a step whose gradients are not finite).
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
@@ -284,13 +300,20 @@ class SemiSupervisedGAN(keras.Model):
                 f"The optimizers {', '.join(f'`{n}`' for n in optimizers)} must be distinct "
                 "instances: each player's optimizer keeps that player's state."
             )
-        super().compile(optimizer=None, **kwargs)
+        super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.compile_settings = dict(settings or {})
         for name, value in self.compile_settings.items():
             setattr(self, name, value)
         for player, name in self.players.items():
-            setattr(self, name, optimizers[name])
-            optimizers[name].build(self.player_network(player).trainable_variables)
+            optimizer, network = optimizers[name], self.player_network(player)
+            if (
+                auto_scale_loss
+                and network.dtype_policy.name == "mixed_float16"
+                and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+            ):
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"{name}_scaled")
+            setattr(self, name, optimizer)
+            optimizer.build(network.trainable_variables)
 
     def _is_compiled(self):
         return self.compiled and all(self.optimizer_of(p) is not None for p in self.players)

@@ -33,6 +33,9 @@ def initialize_from_data(model, x, init_scale=1.0):
         if not isinstance(layer, (WeightNormDense, WeightNormConv2D)):
             continue
         layer_input = keras.Model(model.input, layer.input)(x, training=True)
+        # The statistics in float32, as the variables are (a mixed_float16 network
+        # computes its layers' inputs in float16).
+        layer_input = keras.ops.cast(layer_input, "float32")
         if isinstance(layer, WeightNormDense):
             direction = layer.kernel / keras.ops.norm(layer.kernel, axis=0, keepdims=True)
             t = keras.ops.matmul(layer_input, direction)

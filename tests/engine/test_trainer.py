@@ -190,12 +190,40 @@ def test_loss_scale_optimizer_under_mixed_float16_gives_the_float32_step():
             assert np.all(np.isfinite(g))
             np.testing.assert_allclose(g, e, atol=2e-2 * np.abs(e).max() + 1e-6, rtol=0.05)
         assert max(np.abs(e).max() for e in expected[player]) > 1e-4
+    # compile wraps plain optimizers itself, as keras.Model.compile does (auto_scale_loss),
+    # and the EMA of the wrapped optimizer is the one fit swaps in.
     mixed.compile(
-        d_optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3)),
-        g_optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3)),
+        d_optimizer=keras.optimizers.Adam(1e-3, use_ema=True), g_optimizer=keras.optimizers.Adam()
     )
+    for optimizer in (mixed.d_optimizer, mixed.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    assert mixed.ema_players() == ["discriminator"]
     history = mixed.fit((x[:10], y[:10]), x, batch_size=5, epochs=1, verbose=0)
     assert all(np.all(np.isfinite(v)) for v in history.history.values())
+    assert int(mixed.ema_in_weights.numpy()) == 1
+    # A step whose float16 gradients overflow is skipped (weights kept, scale halved)
+    # but counted: training_step is the steps made, which the data stream resumes from.
+    mixed.use_ema_weights(False)
+    steps, weights = mixed.training_step(), [np.asarray(v) for v in mixed.discriminator.weights]
+    mixed.d_optimizer.dynamic_scale.assign(2.0**120)
+    mixed.train_step(batch)
+    assert mixed.training_step() == steps + 1
+    assert float(mixed.d_optimizer.dynamic_scale) == 2.0**119
+    for before, after in zip(weights, mixed.discriminator.weights, strict=True):
+        np.testing.assert_array_equal(before, np.asarray(after))
+    # ... and leaves them as they are with auto_scale_loss=False, or already wrapped.
+    mixed.compile(
+        d_optimizer=keras.optimizers.SGD(),
+        g_optimizer=keras.optimizers.SGD(),
+        auto_scale_loss=False,
+    )
+    assert isinstance(mixed.d_optimizer, keras.optimizers.SGD)
+    wrapped = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())
+    mixed.compile(d_optimizer=wrapped, g_optimizer=keras.optimizers.SGD())
+    assert mixed.d_optimizer is wrapped
+    # float32 players keep their optimizers.
+    reference.compile(d_optimizer=keras.optimizers.SGD(), g_optimizer=keras.optimizers.SGD())
+    assert isinstance(reference.d_optimizer, keras.optimizers.SGD)
 
 
 def test_compile_names_what_is_wrong():
