@@ -14,6 +14,12 @@ python distribute_job.py good_bad OUT.npz
 python distribute_job.py bad OUT.npz
     The same for a BadGAN step with every generator term on (2 logical devices).
 
+python distribute_job.py loss_scale OUT.npz
+    The model of `parity` under mixed_float16 on 2 replicas (compile wraps its
+    optimizers in LossScaleOptimizers): two steps of a scale so large that the float16
+    gradients overflow; writes the steps counted, the scale and the weights before and
+    after.
+
 python distribute_job.py worker OUT.npz   (with TF_CONFIG set)
     One worker of a MultiWorkerMirroredStrategy cluster: trains a few steps and
     writes its weights and the first and last discriminator loss.
@@ -25,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE in ("parity", "triple", "bad", "good_bad"):
+if MODE in ("parity", "triple", "bad", "good_bad", "loss_scale"):
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -255,6 +261,28 @@ def worker():
     )
 
 
+def loss_scale():
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = build(strategy)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    labeled, unlabeled = data()
+    before = weights(model)
+    model.d_optimizer.dynamic_scale.assign(2.0**120)
+    model.fit(labeled, unlabeled[:32], batch_size=16, epochs=1, verbose=0, initialize=False)
+    np.savez(
+        OUT,
+        replicas=strategy.num_replicas_in_sync,
+        wrapped=isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer),
+        steps=model.training_step(),
+        scale=np.asarray(model.d_optimizer.dynamic_scale.value),
+        **{f"before_{i}": w for i, w in enumerate(before)},
+        **{f"after_{i}": w for i, w in enumerate(weights(model))},
+    )
+
+
 if __name__ == "__main__":
     {
         "parity": parity,
@@ -262,4 +290,5 @@ if __name__ == "__main__":
         "bad": lambda: parity(build_bad),
         "good_bad": lambda: triple(build_good_bad),
         "worker": worker,
+        "loss_scale": loss_scale,
     }[MODE]()

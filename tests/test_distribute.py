@@ -91,6 +91,22 @@ def free_ports(n):
     return ports
 
 
+def test_loss_scale_steps_on_two_replicas_skip_overflows_and_count_them(tmp_path):
+    """mixed_float16 on 2 replicas: two steps whose float16 gradients overflow are both
+    skipped (the discriminator's weights stay, its scale halves twice) and both counted
+    in the steps made."""
+    out = str(tmp_path / "loss_scale.npz")
+    done = run(["loss_scale", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert int(r["replicas"]) == 2 and bool(r["wrapped"])
+        assert int(r["steps"]) == 2 and float(r["scale"]) == 2.0**118
+        discriminator = len([k for k in r.files if k.startswith("before_")])
+        assert discriminator > 4
+        for i in range(4):  # the discriminator's first weights: unchanged
+            np.testing.assert_array_equal(r[f"after_{i}"], r[f"before_{i}"])
+
+
 def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     processes = []
