@@ -186,18 +186,19 @@ def machine():
     return f"{model}{f' ({vector})' if vector else ''}, {cores} cores"
 
 
-# Steps per timed epoch of the budget calibration (two such epochs; the first traces).
+# Steps per timed epoch of the budget calibration (three such epochs; the first traces).
 CALIBRATION_STEPS = 20
 
 
 def timed_steps(train, steps=CALIBRATION_STEPS):
     """`(seconds per step, seconds of first-call overhead)` of `train`, a `fit`-like
-    callable run for two epochs of `steps` steps: the first traces and starts the data
-    pipeline, the second is the steady step."""
+    callable run for three epochs of `steps` steps: the first traces and starts the data
+    pipeline, the faster of the other two is the steady step (a moment of other work on
+    the machine slows one of them, rarely both)."""
     timer = EpochTimer()
-    train(epochs=2, steps_per_epoch=steps, callbacks=[timer], verbose=0)
-    first, second = timer.seconds
-    return second / steps, max(first - second, 0.0)
+    train(epochs=3, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+    first, *steady = timer.seconds
+    return min(steady) / steps, max(first - min(steady), 0.0)
 
 
 def split_steps(steps, steps_per_pass):
@@ -213,7 +214,7 @@ def plan_budget(args, labeled, x_unlabeled, density, spent_seconds):
 
     The schedule is compiled into the training step, so the steps must be known before
     the model is built: a copy of the model (same recipe and settings) is timed for
-    `2 * CALIBRATION_STEPS` game steps (and as many pre-training steps when the method
+    `3 * CALIBRATION_STEPS` game steps (and as many pre-training steps when the method
     pre-trains), and the steps left after what is already spent (`spent_seconds`: Bad
     GAN's density fit), the calibration, the pre-training and the first call's tracing
     are the game's. They are cut into epochs of at most one unlabeled pass. Returns a
