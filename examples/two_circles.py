@@ -36,11 +36,19 @@ METHODS = ("supervised", "fm_gan", "triple_gan", "bad_gan", "good_bad_gan")
 # Far above the authors' 1e-4 on MNIST, whose log densities are in the thousands of nats:
 # here they are a few nats, and the term must weigh against feature matching.
 BAD_GAN_DENSITY_WEIGHT = 1.0
+RADII = (1.0, 2.0)  # of the two circles (`keras_sslgan.datasets.two_circles`' default)
 
 
-def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50):
-    """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"` or
-    `"supervised"` (the baseline).
+def train(
+    method="fm_gan",
+    labels_per_class=4,
+    steps=3000,
+    seed=0,
+    batch_size=50,
+    density_weight=BAD_GAN_DENSITY_WEIGHT,
+):
+    """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"`,
+    `"good_bad_gan"` or `"supervised"` (the baseline); `density_weight` is Bad GAN's.
 
     Every method uses the same classifier network (from the same initial weights),
     labels, classifier optimizer and number of steps; the baseline never sees the
@@ -112,7 +120,7 @@ def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50
             d_optimizer=d_optimizer,
             g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
             pull_away_weight=0.8,
-            density_weight=BAD_GAN_DENSITY_WEIGHT,
+            density_weight=density_weight,
             density_threshold=float(np.quantile(density(x_unlabeled), 0.1)),
         )
     else:
@@ -122,6 +130,23 @@ def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50
     _, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
     data = {"labeled": (x_labeled, y_labeled), "unlabeled": x_unlabeled}
     return model, float(accuracy), data
+
+
+def unconditional_samples(model, n):
+    """`n` samples of the method's unconditional generator (the good-and-bad GAN's bad
+    one), or `None` for a method without one."""
+    if isinstance(model, keras_sslgan.GoodBadGAN):
+        return keras.ops.convert_to_numpy(model.generate_bad(n))
+    if not isinstance(model, keras_sslgan.TripleGAN) and hasattr(model, "generator"):
+        return keras.ops.convert_to_numpy(model.generator(model.sample_latent(n)))
+    return None
+
+
+def between_fraction(points, radii=RADII):
+    """The fraction of `points` whose radius lies strictly between the circles' radii:
+    the gap where a complement generator should put its samples."""
+    radius = np.linalg.norm(points, axis=1)
+    return float(np.mean((radius > radii[0]) & (radius < radii[1])))
 
 
 def plot(results, path):
@@ -160,12 +185,7 @@ def plot(results, path):
                 vmax=1,
                 label="generated (label asked for)",
             )
-        if isinstance(model, keras_sslgan.GoodBadGAN):
-            generated = keras.ops.convert_to_numpy(model.generate_bad(300))
-        elif not isinstance(model, keras_sslgan.TripleGAN) and hasattr(model, "generator"):
-            generated = keras.ops.convert_to_numpy(model.generator(model.sample_latent(300)))
-        else:
-            generated = None
+        generated = unconditional_samples(model, 300)
         if generated is not None:  # unconditional (for the good-and-bad GAN: the bad ones)
             name = "bad samples" if isinstance(model, keras_sslgan.GoodBadGAN) else "generated"
             ax.scatter(generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label=name)
@@ -215,8 +235,18 @@ def main(argv=None):
     for name, method in (("supervised only", "supervised"), (titles[args.method], args.method)):
         model, accuracy, data = train(method, args.labels_per_class, args.steps, args.seed)
         accuracies[name] = accuracy
-        results.append((f"{name}: test accuracy {accuracy:.3f}", model, data))
+        title = f"{name}: test accuracy {accuracy:.3f}"
         print(f"{name}: test accuracy {accuracy:.4f}")
+        generated = unconditional_samples(model, 2000)
+        if generated is not None:  # where the (bad) generator puts its samples
+            between = between_fraction(generated)
+            accuracies[f"{name}: generated between the circles"] = between
+            title += f"\n{between:.0%} of its samples between the circles"
+            print(
+                f"{name}: {between:.1%} of 2,000 generated points lie between the circles "
+                f"(radius strictly between {RADII[0]:g} and {RADII[1]:g})"
+            )
+        results.append((title, model, data))
     os.makedirs(args.output_dir, exist_ok=True)
     suffix = "" if args.method == "fm_gan" else f"_{args.method}"
     path = os.path.join(args.output_dir, f"two_circles{suffix}.png")

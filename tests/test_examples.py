@@ -57,7 +57,12 @@ def test_two_circles_example_writes_its_picture(tmp_path):
     assert isinstance(baseline, keras_sslgan.SupervisedBaseline)
     assert not hasattr(baseline, "generator")
     accuracies = two_circles.main(["--steps", "200", "--output-dir", str(tmp_path)])
-    assert set(accuracies) == {"supervised only", "SSL-GAN"}
+    assert set(accuracies) == {
+        "supervised only",
+        "SSL-GAN",
+        "SSL-GAN: generated between the circles",
+    }
+    assert 0 <= accuracies["SSL-GAN: generated between the circles"] <= 1
     assert os.path.getsize(tmp_path / "two_circles.png") > 10_000
     accuracies = two_circles.main(
         ["--method", "triple_gan", "--steps", "100", "--output-dir", str(tmp_path)]
@@ -66,18 +71,35 @@ def test_two_circles_example_writes_its_picture(tmp_path):
     assert os.path.getsize(tmp_path / "two_circles_triple_gan.png") > 10_000
 
 
+def test_two_circles_between_fraction_counts_radii_strictly_inside_the_gap():
+    two_circles = load_example("two_circles")
+    radii = np.array([0.5, 0.999, 1.5, 1.99, 2.001, 3.0])
+    angles = np.linspace(0, 2 * np.pi, len(radii), endpoint=False)
+    points = np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=1)
+    assert two_circles.between_fraction(points) == pytest.approx(2 / 6)
+    assert two_circles.between_fraction(points, (0.4, 3.5)) == 1.0
+
+
 @pytest.mark.slow
 def test_two_circles_example_draws_bad_gan_and_the_good_and_bad_gan(tmp_path):
     two_circles = load_example("two_circles")
     accuracies = two_circles.main(
         ["--method", "bad_gan", "--steps", "100", "--output-dir", str(tmp_path)]
     )
-    assert set(accuracies) == {"supervised only", "Bad GAN"}
+    assert set(accuracies) == {
+        "supervised only",
+        "Bad GAN",
+        "Bad GAN: generated between the circles",
+    }
     assert os.path.getsize(tmp_path / "two_circles_bad_gan.png") > 10_000
     accuracies = two_circles.main(
         ["--method", "good_bad_gan", "--steps", "100", "--output-dir", str(tmp_path)]
     )
-    assert set(accuracies) == {"supervised only", "good-and-bad GAN"}
+    assert set(accuracies) == {
+        "supervised only",
+        "good-and-bad GAN",
+        "good-and-bad GAN: generated between the circles",
+    }
     assert os.path.getsize(tmp_path / "two_circles_good_bad_gan.png") > 10_000
 
 
