@@ -170,6 +170,39 @@ def accuracy_rows(results, labels, defaults, metric):
     return lines
 
 
+def has_block(path, marker):
+    """Whether the file `path` holds the markers of block `marker`."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as f:
+        return f"<!-- {marker} -->" in f.read()
+
+
+def summary_table(results, defaults, labels=(20, 50, 100, 200)):
+    """Markdown for README: the budget rows by method name (mean ± std over seeds, n),
+    then the published rows; `None` without a budget run."""
+    runs = [
+        r
+        for r in results
+        if not is_validation_run(r, defaults)
+        and settings_of(r, defaults).get("budget_seconds") is not None
+    ]
+    if not runs:
+        return None
+    rows = sorted({describe(r, defaults) for r in runs})
+    budgets = sorted({span(r, defaults) for r in runs})
+    header = f"| method ({' / '.join(budgets)} per run here) | " + " | ".join(
+        str(n) for n in labels
+    )
+    lines = [header + " |", "|---|" + "---:|" * len(labels)]
+    for line in accuracy_rows(runs, labels, defaults, "test_accuracy"):
+        row = next(r for r in rows if line.startswith(f"| {r} |"))
+        lines.append(line.replace(f"| {row} |", f"| {legend(row, rows)} |", 1))
+    for name, published in PUBLISHED.items():
+        lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
+    return "\n".join(lines)
+
+
 def validation_table(results, defaults):
     """Markdown: the final-epoch EMA validation accuracy of the `--validation` runs, per
     setting and label count (mean ± std over seeds, n)."""
@@ -384,6 +417,12 @@ def main(argv=None):
     )
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    parser.add_argument(
+        "--readme",
+        default=os.path.join(ROOT, "README.md"),
+        help="its `<!-- mnist-summary -->` block, where it has one, gets the budget rows by "
+        "method name",
+    )
     parser.add_argument("--output-dir", default="outputs/mnist_table")
     parser.add_argument(
         "--docs-dir",
@@ -437,6 +476,9 @@ def main(argv=None):
     markdown = table(results, sorted(columns), defaults)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
+    summary = summary_table(results, defaults)
+    if summary is not None and has_block(args.readme, "mnist-summary"):
+        write_block(summary, args.readme, "mnist-summary")
     if any(is_validation_run(r, defaults) for r in results):
         validation = validation_table(results, defaults)
         write_block(validation, args.benchmarks_md, "mnist-validation")

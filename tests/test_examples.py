@@ -565,6 +565,36 @@ def test_mnist_table_draws_the_mean_accuracy_over_time_of_the_budget_runs(tmp_pa
     assert table.plot_accuracy_over_time(runs[2:], defaults, str(path)) == {}
 
 
+def test_mnist_table_summary_names_the_budget_rows_by_method(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+
+    def run(method, labels, seed, accuracy, **settings):
+        settings = {**defaults, "method": method, "labels": labels, "seed": seed, **settings}
+        return {
+            "settings": settings,
+            "labels": labels,
+            "seed": seed,
+            "version": "0.9.0",
+            "test_accuracy": accuracy,
+        }
+
+    budget = {"budget_seconds": 1500.0}
+    runs = [
+        run("fm_gan", 100, 0, 0.98, batch_size=25, **budget),
+        run("fm_gan", 100, 1, 0.96, batch_size=25, **budget),
+        run("triple_gan", 20, 0, 0.9, **budget),
+        run("fm_gan", 100, 0, 0.5),  # an epochs run: not in the summary
+        run("bad_gan", 100, 0, 0.5, validation=10_000, **budget),  # a validation run: neither
+    ]
+    lines = table.summary_table(runs, defaults).splitlines()
+    assert lines[0] == "| method (1500 s per run here) | 20 | 50 | 100 | 200 |"
+    assert lines[2] == "| FM-GAN | not run | not run | 97.00 ± 1.00 (n=2) | not run |"
+    assert lines[3] == "| Triple-GAN | 90.00 ± 0.00 (n=1) | not run | not run | not run |"
+    assert lines[4].startswith("| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |")
+    assert table.summary_table(runs[3:], defaults) is None
+
+
 def test_mnist_table_reports_validation_runs_apart_from_the_test_table(monkeypatch):
     table = load_benchmark("mnist_table", monkeypatch)
     defaults = table.example_defaults(load_example("mnist"))
