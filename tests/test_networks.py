@@ -67,10 +67,10 @@ def test_mnist_networks_have_the_paper_sizes():
     d = networks.mnist_discriminator(head="k_plus_one")
     widths = [layer.units for layer in d.layers if isinstance(layer, networks.WeightNormDense)]
     assert widths == [1000, 500, 250, 250, 250, 11]
-    noise = [layer.stddev for layer in d.layers if isinstance(layer, keras.layers.GaussianNoise)]
+    noise = [layer.stddev for layer in d.layers if isinstance(layer, networks.GaussianNoise)]
     assert noise == [0.3, 0.5, 0.5, 0.5, 0.5, 0.5]
     quieter = networks.mnist_discriminator(input_noise=0.2, hidden_noise=0.3)
-    noise = [x.stddev for x in quieter.layers if isinstance(x, keras.layers.GaussianNoise)]
+    noise = [x.stddev for x in quieter.layers if isinstance(x, networks.GaussianNoise)]
     assert noise == [0.2, 0.3, 0.3, 0.3, 0.3, 0.3]
     logits, features = d(np.zeros((2, 28, 28, 1), "float32"))
     assert logits.shape == (2, 11) and features.shape == (2, 250)
@@ -275,3 +275,44 @@ def test_pca_gaussian_mixture_refuses_bad_arguments():
         networks.PCAGaussianMixture(4, 2, 0)
     with pytest.raises(ValueError, match="fewer than num_components=20"):
         networks.PCAGaussianMixture.fit(np.zeros((5, 4)))
+
+
+def test_box_muller_noise_is_standard_normal():
+    """`standard_normal` on a large draw: mean 0, variance 1, normal by Kolmogorov-Smirnov
+    (and its tails where N(0, 1) puts them); an odd size uses half a pair."""
+    from scipy import stats
+
+    from keras_sslgan.networks.gaussian_noise import standard_normal
+
+    z = np.asarray(standard_normal((1001, 999), keras.random.SeedGenerator(3))).ravel()
+    assert z.shape == (1001 * 999,) and z.dtype == np.float32
+    n = z.size
+    assert abs(z.mean()) < 5 / np.sqrt(n)  # 5 standard errors
+    assert abs(z.var() - 1) < 5 * np.sqrt(2 / n)
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert abs(np.mean(np.abs(z) > 3) - 2 * stats.norm.sf(3)) < 5 * np.sqrt(2.7e-3 / n)
+    # The two halves (cos and sin of one pair) are uncorrelated.
+    half = (n + 1) // 2
+    assert abs(np.corrcoef(z[: n - half], z[half:])[0, 1]) < 5 / np.sqrt(n / 2)
+
+
+def test_gaussian_noise_layer_adds_noise_in_training_only_and_round_trips(rng):
+    layer = networks.GaussianNoise(0.5, seed=7, name="noise_0")
+    x = rng.normal(size=(400, 300)).astype("float32")
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)  # inference: unchanged
+    noise = np.asarray(layer(x, training=True)) - x
+    assert abs(noise.std() - 0.5) < 0.01 and abs(noise.mean()) < 0.01
+    again = np.asarray(layer(x, training=True)) - x  # the stream moves on
+    assert not np.allclose(noise, again)
+    # A fresh layer of the same seed draws the same noise; the config round-trips.
+    copy = networks.GaussianNoise.from_config(layer.get_config())
+    assert (copy.stddev, copy.seed, copy.name) == (0.5, 7, "noise_0")
+    np.testing.assert_array_equal(np.asarray(copy(x, training=True)) - x, noise)
+    # In a network built with a symbolic batch size, and under mixed precision.
+    inputs = keras.Input((300,))
+    model = keras.Model(inputs, networks.GaussianNoise(0.5, seed=1)(inputs, training=True))
+    assert abs(np.asarray(model(x)).std() - np.sqrt(x.var() + 0.25)) < 0.02
+    half = networks.GaussianNoise(0.5, seed=1, dtype="mixed_float16")
+    assert np.asarray(half(x.astype("float16"), training=True)).dtype == np.float16
+    with pytest.raises(ValueError, match="`stddev` must be >= 0. Received: stddev=-1"):
+        networks.GaussianNoise(-1)

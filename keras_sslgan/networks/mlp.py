@@ -9,6 +9,7 @@ import math
 import keras
 
 from keras_sslgan.losses import check_head
+from keras_sslgan.networks.gaussian_noise import GaussianNoise
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 MNIST_SHAPE = (28, 28, 1)
@@ -16,9 +17,9 @@ MNIST_SHAPE = (28, 28, 1)
 
 def noise_layer(stddev, index, seed):
     """The `index`-th Gaussian noise layer of a discriminator, `noise_<index>`, seeded
-    `seed + index` (each layer its own stream)."""
+    `seed + index` (each layer its own stream; drawn by Box-Muller, `GaussianNoise`)."""
     layer_seed = None if seed is None else seed + index
-    return keras.layers.GaussianNoise(stddev, seed=layer_seed, name=f"noise_{index}")
+    return GaussianNoise(stddev, seed=layer_seed, name=f"noise_{index}")
 
 
 def mlp_discriminator(
