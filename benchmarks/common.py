@@ -1,13 +1,17 @@
 """What the benchmark scripts share: the MNIST model they time, the timing, the examples
 they run and the result files they keep."""
 
+import collections
+import glob
 import importlib.util
 import json
 import os
 import re
+import tempfile
 import time
 
 import keras
+import tensorflow as tf
 
 import keras_sslgan
 
@@ -37,6 +41,34 @@ def seconds_per_step(model, x_labeled, y_labeled, x_unlabeled, steps, batch_size
     start = time.perf_counter()
     model.fit((x_labeled, y_labeled), x_unlabeled[: steps * batch_size], **fit)
     return (time.perf_counter() - start) / steps
+
+
+def op_times(model, x_labeled, y_labeled, x_unlabeled, steps=50, batch_size=100):
+    """Microseconds per step spent in each op type (summed over threads), from a trace
+    of `steps` float32 training steps with the TensorFlow profiler."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2  # TensorFlow's trace format
+
+    seconds_per_step(model, x_labeled, y_labeled, x_unlabeled, 5, batch_size)  # compiled
+    fit = dict(batch_size=batch_size, epochs=1, verbose=0, initialize=False)
+    with tempfile.TemporaryDirectory() as logdir:
+        tf.profiler.experimental.start(logdir)
+        model.fit((x_labeled, y_labeled), x_unlabeled[: steps * batch_size], **fit)
+        tf.profiler.experimental.stop()
+        (path,) = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
+        space = xplane_pb2.XSpace()
+        with open(path, "rb") as f:
+            space.ParseFromString(f.read())
+    times = collections.Counter()
+    for plane in space.planes:
+        names = plane.event_metadata
+        for line in plane.lines:
+            if not line.name.startswith("tf_Compute"):
+                continue
+            for event in line.events:
+                name = names[event.metadata_id].name  # "op_name:OpType" for ops
+                if ":" in name and "::" not in name:  # not the executor's own events
+                    times[name.rsplit(":", 1)[1]] += event.duration_ps / 1e6 / steps
+    return times
 
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)

@@ -104,7 +104,7 @@ def build_model(args, steps):
         seed=args.seed,
     )
     # The optimizers of the MNIST example, at the CIFAR rates of Dai et al. 2017's code.
-    d_optimizer = keras.optimizers.Adam(
+    d_optimizer = keras_sslgan.optimizers.FusedAdam(
         keras_sslgan.HoldThenLinearDecay(args.learning_rate, steps),
         beta_1=0.5,
         beta_2=0.9999,
@@ -129,7 +129,7 @@ def build_model(args, steps):
     )
     model.compile(
         d_optimizer=d_optimizer,
-        g_optimizer=keras.optimizers.Adam(
+        g_optimizer=keras_sslgan.optimizers.FusedAdam(
             keras_sslgan.HoldThenLinearDecay(args.learning_rate / 2, steps),
             beta_1=0.0,
             beta_2=0.9999,

@@ -6,6 +6,7 @@ from keras_sslgan import (
     engine,
     losses,
     networks,
+    optimizers,
     recipes,
 )
 from keras_sslgan.callbacks import (
@@ -47,6 +48,7 @@ __all__ = [
     "load_model",
     "losses",
     "networks",
+    "optimizers",
     "paired_dataset",
     "read_class_names",
     "recipes",

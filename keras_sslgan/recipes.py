@@ -24,6 +24,7 @@ from keras_sslgan.networks import (
 )
 from keras_sslgan.networks.mlp import MNIST_SHAPE
 from keras_sslgan.networks.pca_gaussian_mixture import PCAGaussianMixture
+from keras_sslgan.optimizers import FusedAdam
 from keras_sslgan.schedules import HoldThenLinearDecay
 
 MNIST_METHODS = ("fm_gan", "supervised", "triple_gan", "bad_gan", "good_bad_gan")
@@ -59,8 +60,9 @@ def salimans_mnist(
     Networks: discriminator 784-1000-500-250-250-250-K (weight norm, Gaussian noise of
     std `input_noise` on the input and `hidden_noise` after each hidden layer),
     generator 100-500-500-784 (batch norm, softplus, sigmoid pixels); uint8 images are
-    rescaled by 1/255. Optimizers: the discriminator Adam(`d_learning_rate`,
-    beta_1=0.5) as in Salimans et al., the generator Adam(`g_learning_rate`, beta_1=0),
+    rescaled by 1/255. Optimizers (`FusedAdam`: Keras' Adam in TensorFlow's fused
+    kernels): the discriminator Adam(`d_learning_rate`, beta_1=0.5) as in Salimans et
+    al., the generator Adam(`g_learning_rate`, beta_1=0),
     both with beta_2=0.9999 as in Dai et al.'s MNIST code; the discriminator keeps an
     EMA of its weights for evaluation. With `steps`, both rates hold for the first
     `1 - decay_fraction` of the steps and then fall linearly to zero
@@ -108,7 +110,7 @@ def salimans_mnist(
     discriminator = mnist_discriminator(
         head=head, input_noise=input_noise, hidden_noise=hidden_noise, seed=seed
     )
-    d_optimizer = keras.optimizers.Adam(
+    d_optimizer = FusedAdam(
         _learning_rate(d_learning_rate, steps, decay_fraction),
         beta_1=0.5,
         beta_2=0.9999,
@@ -145,7 +147,7 @@ def salimans_mnist(
         )
     model.compile(
         d_optimizer=d_optimizer,
-        g_optimizer=keras.optimizers.Adam(
+        g_optimizer=FusedAdam(
             _learning_rate(g_learning_rate, steps, decay_fraction),
             beta_1=0.0,
             beta_2=0.9999,
@@ -272,11 +274,12 @@ def li_mnist(
     noise of std `input_noise` on the input and `hidden_noise` after each hidden layer,
     weight norm); C the FM-GAN discriminator's network (`classifier="mlp"`, so that the
     two methods compare on one classifier) or the paper's 5-layer conv net with batch
-    norm and dropout (`"conv"`). Optimizers: Adam(`learning_rate`, beta_1=0.5) for all
-    three as in the authors' script (D's rate `d_learning_rate` if given); C keeps an
-    EMA of its weights (decay `ema_momentum`, 0.99 as the authors) for evaluation. With
-    `steps`, the rates hold for the first `1 - decay_fraction` of the steps and then
-    fall linearly to zero (the authors: x0.995 per epoch from epoch 300 of 1000).
+    norm and dropout (`"conv"`). Optimizers (`FusedAdam`): Adam(`learning_rate`,
+    beta_1=0.5) for all three as in the authors' script (D's rate `d_learning_rate` if
+    given); C keeps an EMA of its weights (decay `ema_momentum`, 0.99 as the authors)
+    for evaluation. With `steps`, the rates hold for the first `1 - decay_fraction` of
+    the steps and then fall linearly to zero (the authors: x0.995 per epoch from epoch
+    300 of 1000).
 
     Args:
         classifier: `"mlp"` or `"conv"`.
@@ -352,7 +355,7 @@ def li_mnist(
     )
 
     def adam(rate, beta_1=0.5, beta_2=0.999, **ema):
-        return keras.optimizers.Adam(
+        return FusedAdam(
             _learning_rate(rate, steps, decay_fraction), beta_1=beta_1, beta_2=beta_2, **ema
         )
 

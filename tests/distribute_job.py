@@ -14,6 +14,11 @@ python distribute_job.py good_bad OUT.npz
 python distribute_job.py bad OUT.npz
     The same for a BadGAN step with every generator term on (2 logical devices).
 
+python distribute_job.py fused_adam OUT.npz
+    The model of `parity` with `keras_sslgan.optimizers.FusedAdam` (the discriminator's
+    keeping an EMA, which `fit` leaves in its weights): one device, 2 replicas, and
+    one device with Keras' Adam (`keras_0`, ...), 3 steps each.
+
 python distribute_job.py loss_scale OUT.npz
     The model of `parity` under mixed_float16 on 2 replicas (compile wraps its
     optimizers in LossScaleOptimizers): two steps of a scale so large that the float16
@@ -31,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE in ("parity", "triple", "bad", "good_bad", "loss_scale"):
+if MODE in ("parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale"):
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -40,8 +45,9 @@ import keras  # noqa: E402
 import keras_sslgan  # noqa: E402
 
 
-def build(strategy):
-    """The same model in every call: same seeds, built inside `strategy.scope()`."""
+def build(strategy, adam=keras.optimizers.Adam, ema=False):
+    """The same model in every call: same seeds, built inside `strategy.scope()`; `adam`
+    the optimizers' class, the discriminator's keeping an EMA with `ema=True`."""
     keras.utils.set_random_seed(1)
     with strategy.scope():
         model = keras_sslgan.SSLGAN(
@@ -57,8 +63,8 @@ def build(strategy):
             seed=1,
         )
         model.compile(
-            d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+            d_optimizer=adam(1e-2, beta_1=0.5, use_ema=ema, ema_momentum=0.5),
+            g_optimizer=adam(1e-2, beta_1=0.5),
         )
     return model
 
@@ -111,7 +117,7 @@ def build_bad(strategy):
     return model
 
 
-def parity(build=build):
+def parity(build=build, steps=1):
     (x_l, y_l), x_u = data()
     results = {}
     for name, strategy in (
@@ -126,7 +132,7 @@ def parity(build=build):
             batch_size=16,
             labeled_batch_size=8,
             epochs=1,
-            steps_per_epoch=1,
+            steps_per_epoch=steps,
             initialize=False,
             verbose=0,
         )
@@ -237,6 +243,30 @@ def triple(build=None):
     np.savez(OUT, **results)
 
 
+def fused_adam():
+    """`parity` with FusedAdam, 3 steps; then the same on one device with Keras' Adam."""
+    import functools
+
+    fused = functools.partial(build, adam=keras_sslgan.optimizers.FusedAdam, ema=True)
+    parity(fused, steps=3)
+    reference = build(tf.distribute.OneDeviceStrategy("/cpu:0"), ema=True)
+    (x_l, y_l), x_u = data()
+    reference.fit(
+        (x_l, y_l),
+        x_u,
+        batch_size=16,
+        labeled_batch_size=8,
+        epochs=1,
+        steps_per_epoch=3,
+        initialize=False,
+        verbose=0,
+    )
+    with np.load(OUT) as r:
+        results = dict(r)
+    results.update({f"keras_{i}": w for i, w in enumerate(weights(reference))})
+    np.savez(OUT, **results)
+
+
 def worker():
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     (x_l, y_l), x_u = data()
@@ -290,5 +320,6 @@ if __name__ == "__main__":
         "bad": lambda: parity(build_bad),
         "good_bad": lambda: triple(build_good_bad),
         "worker": worker,
+        "fused_adam": fused_adam,
         "loss_scale": loss_scale,
     }[MODE]()

@@ -151,3 +151,18 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
             rows = {tuple(r) for r in whole}
             assert {tuple(r) for r in mine} | {tuple(r) for r in theirs} == rows
             assert len(rows) == len(whole)  # the global batch itself has no repeats
+
+
+def test_fused_adam_on_two_replicas_is_keras_adam_on_one_device(tmp_path):
+    """FusedAdam's kernels update each replica's copy inside tf.distribute's update call:
+    3 steps on 2 replicas equal 3 on one device, and both equal Keras' Adam (the
+    discriminator's weights are its EMA after `fit`)."""
+    out = str(tmp_path / "fused.npz")
+    done = run(["fused_adam", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=10)
+        count = len([k for k in r.files if k.startswith("keras_")])
+        assert count == len([k for k in r.files if k.startswith("before_")])
+        for i in range(count):
+            np.testing.assert_allclose(r[f"one_{i}"], r[f"keras_{i}"], atol=1e-5, rtol=0)

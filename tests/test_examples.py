@@ -714,7 +714,8 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     # only the generator step takes the gradient down to the pixels, for 100 examples.
     assert [s for s in speed.step_matmuls(100) if s[1:] == (1000, 784)] == [(100, 1000, 784)]
     assert speed.matmuls_alone([(8, 16, 4)], repeats=3) > 0
-    assert speed.matmul_ceiling(n=64, repeats=2) > 0
+    rate, size = speed.matmul_ceiling(sizes=(32, 64), repeats=2)
+    assert rate > 0 and size in (32, 64)
     import common  # on the path once a benchmark is loaded
 
     model = common.mnist_model(0, noise=False, steps_per_execution=2)
@@ -729,8 +730,8 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     # Built by `fit` (10 warm-up + 5 steps), 1 call to compile the bare step, 3 timed.
     assert direct > 0 and int(bare.d_optimizer.iterations) == 10 + 5 + 1 + 3
     # The profile sees the matrix products in both models, the noise draws only in one.
-    quiet = speed.op_times(model, x_l, y_l, x_u, steps=2)
-    noisy = speed.op_times(common.mnist_model(0), x_l, y_l, x_u, steps=2)
+    quiet = common.op_times(model, x_l, y_l, x_u, steps=2)
+    noisy = common.op_times(common.mnist_model(0), x_l, y_l, x_u, steps=2)
     assert any("MatMul" in op for op in quiet) and any("MatMul" in op for op in noisy)
     # The noise is drawn by Box-Muller (uniform draws, log, cos, sin): only the noisy
     # model computes cosines (the latent draws are uniform in both).
@@ -771,3 +772,13 @@ def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, 
         assert (p["summary"]["steps"], p["summary"]["epochs"]) == (6, 6)
         assert "--dtype-policy mixed_float16" in p["command"]  # the suite's default
     assert not any(os.path.isabs(a) and a.startswith(suite.ROOT) for a in ssl["command"].split())
+
+
+def test_conv_step_speed_times_both_models_of_the_cats_dogs_example(monkeypatch, capsys):
+    speed = load_benchmark("conv_step_speed", monkeypatch)
+    speed.main(["--sizes", "16", "--steps", "2"])
+    rows = [line.split("|") for line in capsys.readouterr().out.splitlines()]
+    ms = {r[2].strip(): float(r[3]) for r in rows if len(r) > 4 and r[1].strip() == "16 px"}
+    assert set(ms) == {"FM-GAN", "supervised only"}
+    # The GAN step classifies 3x the images and runs the generator twice.
+    assert ms["FM-GAN"] > 2 * ms["supervised only"] > 0

@@ -241,17 +241,15 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         self.update("discriminator", tape, d_loss)
 
         # Generator: real and generated features both come from the updated
-        # discriminator, in training mode (with its noise), as in Salimans et al.'s code.
+        # discriminator, in training mode (with its noise), as in Salimans et al.'s code;
+        # in two passes, as theirs, so that the backward pass runs through the generated
+        # images only (the real features do not depend on the generator).
+        _, real_features = self.discriminate(x_unlabeled, training=True)
         with tf.GradientTape() as tape:
             x_generated = self.generator(self.sample_latent(num_generated), training=True)
-            logits, features = self.discriminate(
-                ops.concatenate([x_unlabeled, x_generated], axis=0), training=True
-            )
+            generated_logits, generated_features = self.discriminate(x_generated, training=True)
             g_loss, g_terms = self.compute_generator_loss(
-                features[:num_unlabeled],
-                features[num_unlabeled:],
-                logits[num_unlabeled:],
-                x_generated,
+                real_features, generated_features, generated_logits, x_generated
             )
         self.update("generator", tape, g_loss)
 

@@ -390,10 +390,15 @@ def test_a_0_2_0_file_loads_and_trains_on_as_it_did():
     np.testing.assert_allclose(
         model.predict(x, verbose=0), expected["probabilities"], rtol=0, atol=1e-6
     )
+    assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 3
     fit_more(model, x, y)
+    # Since 0.3.0 the generator step runs the discriminator on real and generated images
+    # in two passes, which draw its noise in two parts: one more epoch then ends 0.010
+    # (at most) from where 0.2.0 ended. Starting it from zeroed Adam moments ends 0.025
+    # away, from a shifted random-stream state 0.018, from step 0 0.157.
     np.testing.assert_allclose(
         model.predict(x, verbose=0),
         expected["probabilities_after_one_more_epoch"],
         rtol=0,
-        atol=1e-6,
+        atol=0.015,
     )
