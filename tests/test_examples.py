@@ -778,7 +778,15 @@ def test_conv_step_speed_times_both_models_of_the_cats_dogs_example(monkeypatch,
     speed = load_benchmark("conv_step_speed", monkeypatch)
     speed.main(["--sizes", "16", "--steps", "2"])
     rows = [line.split("|") for line in capsys.readouterr().out.splitlines()]
-    ms = {r[2].strip(): float(r[3]) for r in rows if len(r) > 4 and r[1].strip() == "16 px"}
-    assert set(ms) == {"FM-GAN", "supervised only"}
-    # The GAN step classifies 3x the images and runs the generator twice.
-    assert ms["FM-GAN"] > 2 * ms["supervised only"] > 0
+    timed = {
+        r[2].strip(): (float(r[3]), float(r[4].replace(",", "")))
+        for r in rows
+        if len(r) > 4 and r[1].strip() == "16 px"
+    }
+    assert set(timed) == {"FM-GAN", "supervised only"}
+    # Throughput counts the images each step classifies: 100 labeled + 100 unlabeled + 100
+    # generated for the GAN, the 100 labeled for supervised-only. (Which step is faster is a
+    # benchmark's question, not a test's: 2 steps of 16 px are too noisy to compare.)
+    for name, images in (("FM-GAN", 300), ("supervised only", 100)):
+        ms, per_second = timed[name]
+        assert ms > 0 and abs(per_second - images / ms * 1e3) <= 1e-2 * per_second
