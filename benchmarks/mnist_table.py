@@ -224,7 +224,39 @@ def table(results, labels, defaults):
     lines += accuracy_rows(results, labels, defaults, "test_accuracy")
     for name, published in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
-    lines += ["", time_to_accuracy(results, defaults)]
+    lines += ["", time_to_accuracy(results, defaults), "", failed_runs(results, defaults)]
+    return "\n".join(lines)
+
+
+def failed_runs(results, defaults, below=0.9):
+    """Markdown: the runs whose final-epoch test accuracy is under `below`, with how many
+    test images the classifier gave each class (the column sums of `test_confusion`; 1,009
+    to 1,135 per class would be right): the failure is usually one class absorbing
+    others, and this shows which."""
+    runs = [r for r in results if r.get("test_confusion") and r["test_accuracy"] < below]
+    if not runs:
+        return f"(no run under {100 * below:g}% recorded its confusion matrix)"
+    num_classes = len(runs[0]["test_confusion"])
+    lines = [
+        f"Runs under {100 * below:g}%: test images predicted as each class "
+        "(**bold**: more than twice the class's own count, absorbing others; "
+        "*italic*: under half of it, absorbed).",
+        "",
+        "| labels | seed | run | test accuracy | "
+        + " | ".join(str(k) for k in range(num_classes))
+        + " |",
+        "|---:|---:|---|---:|" + "---:|" * num_classes,
+    ]
+    for r in sorted(runs, key=lambda r: (r["labels"], describe(r, defaults), r["seed"])):
+        confusion = np.asarray(r["test_confusion"])
+        cells = []
+        for predicted, true in zip(confusion.sum(axis=0), confusion.sum(axis=1)):
+            style = "**" if predicted > 2 * true else "*" if predicted < true / 2 else ""
+            cells.append(f"{style}{predicted}{style}")
+        lines.append(
+            f"| {r['labels']} | {r['seed']} | {describe(r, defaults)} | "
+            f"{100 * r['test_accuracy']:.2f} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines)
 
 

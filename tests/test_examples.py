@@ -503,6 +503,31 @@ def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(monkey
     )
 
 
+def test_mnist_table_lists_the_predicted_counts_of_failed_runs(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+    # 3 classes of 10 test images each: class 0 absorbs most of class 2.
+    confusion = [[10, 0, 0], [1, 9, 0], [8, 0, 2]]
+    run = {"labels": 20, "seed": 1, "epochs": 2, "version": "0.9.0"}
+    failed = dict(run, test_accuracy=0.7, test_confusion=confusion)
+    good = dict(run, seed=2, test_accuracy=0.95, test_confusion=[[10, 0], [0, 10]])
+    text = table.failed_runs([good, failed], defaults)
+    assert text.splitlines()[-1] == (
+        "| 20 | 1 | keras_sslgan 0.9.0, fm_gan, 2 epochs | 70.00 | 19 | 9 | *2* |"
+    )
+    assert "| 20 | 2 |" not in text  # 95% is not a failed run
+    # 19 is not more than twice 10; 21 is.
+    failed["test_confusion"] = [[10, 0, 0], [1, 9, 0], [10, 0, 0]]
+    assert (
+        table.failed_runs([failed], defaults)
+        .splitlines()[-1]
+        .endswith("| 70.00 | **21** | 9 | *0* |")
+    )
+    assert table.failed_runs([good], defaults) == (
+        "(no run under 90% recorded its confusion matrix)"
+    )
+
+
 def test_mnist_table_gives_every_run_of_a_budget_row_the_plan_of_its_first(monkeypatch):
     table = load_benchmark("mnist_table", monkeypatch)
     defaults = table.example_defaults(load_example("mnist"))
