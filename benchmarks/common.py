@@ -71,6 +71,16 @@ def op_times(model, x_labeled, y_labeled, x_unlabeled, steps=50, batch_size=100)
     return times
 
 
+def print_op_times(times, title, most=15):
+    """Prints `op_times`' result as a Markdown table of the `most` costliest op types."""
+    total = sum(times.values())
+    print(f"\nop time of {title}, summed over threads: {total / 1e3:.1f} ms/step")
+    print("| op type | ms/step | share |")
+    print("|---|---:|---:|")
+    for op_type, micros in times.most_common(most):
+        print(f"| {op_type} | {micros / 1e3:.2f} | {micros / total:.1%} |")
+
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 
 

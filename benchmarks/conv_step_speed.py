@@ -70,15 +70,7 @@ def main(argv=None):
             if args.profile and not baseline:
                 profiles[size] = common.op_times(model, x_l, y_l, x_u, steps=20)
     for size, times in profiles.items():
-        total = sum(times.values())
-        print(
-            f"\nop time of the FM-GAN step at {size} px, summed over threads: "
-            f"{total / 1e3:.1f} ms/step"
-        )
-        print("| op type | ms/step | share |")
-        print("|---|---:|---:|")
-        for op_type, micros in times.most_common(15):
-            print(f"| {op_type} | {micros / 1e3:.2f} | {micros / total:.1%} |")
+        common.print_op_times(times, f"the FM-GAN step at {size} px")
 
 
 if __name__ == "__main__":

@@ -182,12 +182,7 @@ def main(argv=None):
 
     if args.profile:
         times = common.op_times(common.mnist_model(args.seed), x_l, y_l, x_u)
-        total = sum(times.values())
-        print(f"\nop time of the float32 step, summed over threads: {total / 1e3:.1f} ms/step")
-        print("| op type | ms/step | share |")
-        print("|---|---:|---:|")
-        for op_type, micros in times.most_common(12):
-            print(f"| {op_type} | {micros / 1e3:.2f} | {micros / total:.1%} |")
+        common.print_op_times(times, "the float32 step", most=12)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The examples, run end to end on real data (briefly) and on the two-circles picture."""
 
+import collections
 import importlib.util
 import json
 import os
@@ -722,7 +723,7 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     )
 
 
-def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, monkeypatch):
+def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, monkeypatch, capsys):
     speed = load_benchmark("mnist_step_speed", monkeypatch)
     # By hand: D 784*1000 + 1000*500 + 500*250 + 2*250*250 + 250*10 = 1,536,500 MACs per
     # example, of which 784,000 in its first layer and 2,500 in its logits layer; G
@@ -761,6 +762,13 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     # The noise is drawn by Box-Muller (uniform draws, log, cos, sin): only the noisy
     # model computes cosines (the latent draws are uniform in both).
     assert "Cos" not in quiet and noisy["Cos"] > 0
+    common.print_op_times(collections.Counter({"MatMul": 3000.0, "Cos": 1000.0}), "a step", 1)
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "op time of a step, summed over threads: 4.0 ms/step",
+        "| op type | ms/step | share |",
+        "|---|---:|---:|",
+        "| MatMul | 3.00 | 75.0% |",
+    ]
 
 
 @pytest.mark.slow  # 5 processes at once: about 3 minutes on 2 cores
