@@ -333,6 +333,13 @@ METHOD_NAMES = {
 }
 
 
+def method_color(row):
+    """One colour per method in every panel (`row`: a `describe` string)."""
+    method = row.split(", ", 1)[1].split(" ")[0].rstrip(",")
+    methods = list(METHOD_NAMES)
+    return f"C{methods.index(method)}" if method in methods else "0.3"
+
+
 def legend(row, rows=()):
     """A row's method by name, with its settings when another of `rows` has the same
     method (`row`: a `describe` string)."""
@@ -368,7 +375,15 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
                 [np.interp(grid, t, r["test_accuracy_per_epoch"]) for t, r in zip(times, group)]
             )
             mean, low, high = curves.mean(axis=0), curves.min(axis=0), curves.max(axis=0)
-            (line,) = ax.plot(grid, mean, label=f"{legend(row, rows)} (n={len(group)})")
+            # A method's colour; its other settings in this panel dashed, dotted, ...
+            same = [r for r in rows if method_color(r) == method_color(row)]
+            (line,) = ax.plot(
+                grid,
+                mean,
+                color=method_color(row),
+                linestyle=["-", "--", ":", "-."][same.index(row) % 4],
+                label=f"{legend(row, rows)} (n={len(group)})",
+            )
             if len(group) > 1:
                 ax.fill_between(grid, low, high, color=line.get_color(), alpha=0.2)
             drawn[n, row] = (grid, mean, low, high)

@@ -591,6 +591,16 @@ def test_mnist_table_draws_the_mean_accuracy_over_time_of_the_budget_runs(tmp_pa
     assert table.plot_accuracy_over_time(runs[2:], defaults, str(path)) == {}
 
 
+def test_mnist_table_gives_each_method_one_colour_in_every_panel(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    colour = table.method_color
+    fm = colour("keras_sslgan 0.9.0, fm_gan, 100 s")
+    assert fm == colour("keras_sslgan 0.9.0, fm_gan --batch-size 25, 100 s") == "C0"
+    assert colour("keras_sslgan 0.9.0, supervised --batch-size 25, 100 s") == "C4"
+    methods = [f"keras_sslgan 0.9.0, {m}, 100 s" for m in table.METHOD_NAMES]
+    assert len({colour(row) for row in methods}) == len(methods)
+
+
 def test_mnist_table_summary_names_the_budget_rows_by_method(monkeypatch):
     table = load_benchmark("mnist_table", monkeypatch)
     defaults = table.example_defaults(load_example("mnist"))
