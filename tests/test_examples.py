@@ -424,7 +424,7 @@ def run_table_twice(table, marker, args, tmp_path, capsys):
     for each, and only the text between the markers is replaced.
     """
     results, md = tmp_path / "runs.jsonl", tmp_path / "B.md"
-    md.write_text(f"# B\n\n<!-- {marker} -->\nold\n<!-- /{marker} -->\n\nafter\n")
+    md.write_text(f"# B\n\n<!-- {marker} -->\nstale block text\n<!-- /{marker} -->\n\nafter\n")
     args = args + ["--results", str(results), "--benchmarks-md", str(md)]
     args += ["--output-dir", str(tmp_path / "out")]
     table.main(args)
@@ -435,7 +435,7 @@ def run_table_twice(table, marker, args, tmp_path, capsys):
     said = capsys.readouterr().out
     assert said.count(f"already in {results}, not run again (remove its line") == len(runs)
     text = md.read_text()
-    assert "old" not in text and text.endswith("after\n")
+    assert "stale block text" not in text and text.endswith("after\n")
     return runs, text
 
 
