@@ -333,11 +333,15 @@ METHOD_NAMES = {
 }
 
 
+def row_method(row):
+    """The method of a `describe` string (`fm_gan`, ...)."""
+    return row.split(", ", 1)[1].split(" ")[0].rstrip(",")
+
+
 def method_color(row):
     """One colour per method in every panel (`row`: a `describe` string)."""
-    method = row.split(", ", 1)[1].split(" ")[0].rstrip(",")
     methods = list(METHOD_NAMES)
-    return f"C{methods.index(method)}" if method in methods else "0.3"
+    return f"C{methods.index(row_method(row))}" if row_method(row) in methods else "0.3"
 
 
 def legend(row, rows=()):
@@ -345,7 +349,7 @@ def legend(row, rows=()):
     method (`row`: a `describe` string)."""
     method_and_flags = row.split(", ", 1)[1].rsplit(", ", 1)[0]
     method, _, flags = method_and_flags.partition(" ")
-    same = [r for r in rows if r.split(", ", 1)[1].split(" ")[0].rstrip(",") == method]
+    same = [r for r in rows if row_method(r) == method]
     name = METHOD_NAMES.get(method, method)
     return f"{name} {flags}" if len(same) > 1 and flags else name
 
@@ -376,7 +380,7 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
             )
             mean, low, high = curves.mean(axis=0), curves.min(axis=0), curves.max(axis=0)
             # A method's colour; its other settings in this panel dashed, dotted, ...
-            same = [r for r in rows if method_color(r) == method_color(row)]
+            same = [r for r in rows if row_method(r) == row_method(row)]
             (line,) = ax.plot(
                 grid,
                 mean,
