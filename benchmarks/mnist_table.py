@@ -151,11 +151,12 @@ def is_validation_run(run, defaults):
     return bool(settings_of(run, defaults).get("validation"))
 
 
-def accuracy_rows(results, labels, defaults, metric):
+def accuracy_rows(results, labels, defaults, metric, order=None):
     """Markdown rows `| setting | mean ± std (n) per label count |` of `metric`
-    (`test_accuracy` or `validation_accuracy`), one per `describe` string."""
+    (`test_accuracy` or `validation_accuracy`), one per `describe` string, sorted (by
+    `order`, a sort key of those strings, when given)."""
     lines = []
-    for row in sorted({describe(r, defaults) for r in results}):
+    for row in sorted({describe(r, defaults) for r in results}, key=order):
         cells = []
         for n in labels:
             # In percent before the mean: accuracies are multiples of 1e-4.
@@ -164,11 +165,19 @@ def accuracy_rows(results, labels, defaults, metric):
                 for r in results
                 if r["labels"] == n and describe(r, defaults) == row
             ]
-            cells.append(
-                f"{np.mean(accs):.2f} ± {np.std(accs):.2f} (n={len(accs)})" if accs else "not run"
-            )
+            cells.append(mean_and_spread(accs))
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return lines
+
+
+def mean_and_spread(values):
+    """`97.00 ± 1.00 (n=2)`: mean ± std of `values`; one value without a spread
+    (`90.00 (n=1)`); none: `not run`."""
+    if not values:
+        return "not run"
+    if len(values) == 1:
+        return f"{values[0]:.2f} (n=1)"
+    return f"{np.mean(values):.2f} ± {np.std(values):.2f} (n={len(values)})"
 
 
 def has_block(path, marker):
@@ -179,15 +188,21 @@ def has_block(path, marker):
         return f"<!-- {marker} -->" in f.read()
 
 
-def summary_table(results, defaults, labels=(20, 50, 100, 200)):
-    """Markdown for README: the budget rows by method name (mean ± std over seeds, n),
-    then the published rows; `None` without a budget run."""
-    runs = [
+def summary_runs(results, defaults):
+    """The runs of the equal-compute table: made with `--budget-seconds`, on the test
+    set (no validation split)."""
+    return [
         r
         for r in results
         if not is_validation_run(r, defaults)
         and settings_of(r, defaults).get("budget_seconds") is not None
     ]
+
+
+def summary_table(results, defaults, labels=(20, 50, 100, 200)):
+    """Markdown for README: the budget rows by method name (mean ± std over seeds, n),
+    then the published rows; `None` without a budget run."""
+    runs = summary_runs(results, defaults)
     if not runs:
         return None
     rows = sorted({describe(r, defaults) for r in runs})
@@ -196,12 +211,69 @@ def summary_table(results, defaults, labels=(20, 50, 100, 200)):
         str(n) for n in labels
     )
     lines = [header + " |", "|---|" + "---:|" * len(labels)]
-    for line in accuracy_rows(runs, labels, defaults, "test_accuracy"):
+    for line in accuracy_rows(runs, labels, defaults, "test_accuracy", order=method_order):
         row = next(r for r in rows if line.startswith(f"| {r} |"))
         lines.append(line.replace(f"| {row} |", f"| {legend(row, rows)} |", 1))
     for name, published in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
     return "\n".join(lines)
+
+
+def budget_time_table(results, defaults, labels=100, targets=(0.95, 0.98, 0.99)):
+    """Markdown: per budget row at `labels`, by method name, the mean seconds from the
+    start (on the row's plan, `seconds_from_start`) until the EMA test accuracy first
+    reached each target, over the seeds that reached it, and how many did; `None`
+    without a budget run at `labels`."""
+    runs = [
+        r
+        for r in summary_runs(results, defaults)
+        if r["labels"] == labels and r.get("test_accuracy_per_epoch")
+    ]
+    if not runs:
+        return None
+    rows = sorted({describe(r, defaults) for r in runs}, key=method_order)
+    lines = [
+        f"| method ({labels} labels; mean over the seeds that got there) | "
+        + " | ".join(f"seconds to {100 * t:g}%" for t in targets)
+        + " |",
+        "|---|" + "---:|" * len(targets),
+    ]
+    for row in rows:
+        group = [r for r in runs if describe(r, defaults) == row]
+        cells = []
+        for target in targets:
+            seconds = []
+            for r in group:
+                hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
+                if hit:
+                    seconds.append(seconds_from_start(r, defaults)[hit[0]])
+            reached = f"{len(seconds)} of {len(group)}"
+            cells.append(
+                f"{np.mean(seconds):.0f} ({reached})" if seconds else f"not reached ({reached})"
+            )
+        lines.append(f"| {legend(row, rows)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def equal_compute_block(results, defaults):
+    """Markdown for BENCHMARKS' equal-compute section: the budget rows by method name
+    beside the published ones (`summary_table`), the seconds to 95/98/99% at 100 labels
+    (`budget_time_table`), and each row's options; `None` without a budget run."""
+    summary = summary_table(results, defaults)
+    if summary is None:
+        return None
+    parts = [summary]
+    seconds = budget_time_table(results, defaults)
+    if seconds is not None:
+        parts.append(seconds)
+    rows = sorted(
+        {describe(r, defaults) for r in summary_runs(results, defaults)}, key=method_order
+    )
+    parts.append(
+        "Rows' options (of `examples/mnist.py`, beside `--budget-seconds`):\n"
+        + "\n".join(f"- {legend(row, rows)}: `{row}`" for row in rows)
+    )
+    return "\n\n".join(parts)
 
 
 def validation_table(results, defaults):
@@ -338,6 +410,14 @@ def row_method(row):
     return row.split(", ", 1)[1].split(" ")[0].rstrip(",")
 
 
+def method_order(row):
+    """Sort key of `describe` strings: the methods in the order of `METHOD_NAMES` (that
+    of the published rows), then the rest of the string."""
+    methods = list(METHOD_NAMES)
+    method = row_method(row)
+    return (methods.index(method) if method in methods else len(methods), row)
+
+
 def method_color(row):
     """One colour per method in every panel (`row`: a `describe` string)."""
     methods = list(METHOD_NAMES)
@@ -370,7 +450,7 @@ def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):
         return drawn
     fig, axes = plt.subplots(1, len(labels), figsize=(6.5 * len(labels), 4.8), squeeze=False)
     for ax, n in zip(axes[0], labels):
-        rows = sorted({describe(r, defaults) for r in runs if r["labels"] == n})
+        rows = sorted({describe(r, defaults) for r in runs if r["labels"] == n}, key=method_order)
         for row in rows:
             group = [r for r in runs if r["labels"] == n and describe(r, defaults) == row]
             times = [seconds_from_start(r, defaults) for r in group]
@@ -531,6 +611,9 @@ def main(argv=None):
     summary = summary_table(results, defaults)
     if summary is not None and has_block(args.readme, "mnist-summary"):
         write_block(summary, args.readme, "mnist-summary")
+    equal_compute = equal_compute_block(results, defaults)
+    if equal_compute is not None and has_block(args.benchmarks_md, "mnist-equal-compute"):
+        write_block(equal_compute, args.benchmarks_md, "mnist-equal-compute")
     if any(is_validation_run(r, defaults) for r in results):
         validation = validation_table(results, defaults)
         write_block(validation, args.benchmarks_md, "mnist-validation")

@@ -626,9 +626,50 @@ def test_mnist_table_summary_names_the_budget_rows_by_method(monkeypatch):
     lines = table.summary_table(runs, defaults).splitlines()
     assert lines[0] == "| method (1500 s per run here) | 20 | 50 | 100 | 200 |"
     assert lines[2] == "| FM-GAN | not run | not run | 97.00 ± 1.00 (n=2) | not run |"
-    assert lines[3] == "| Triple-GAN | 90.00 ± 0.00 (n=1) | not run | not run | not run |"
+    assert lines[3] == "| Triple-GAN | 90.00 (n=1) | not run | not run | not run |"
     assert lines[4].startswith("| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |")
     assert table.summary_table(runs[3:], defaults) is None
+
+
+def test_mnist_table_equal_compute_block_orders_methods_and_times_the_seeds(monkeypatch):
+    """BENCHMARKS' equal-compute block: methods in the published rows' order, the mean
+    seconds to each accuracy over the seeds that got there, and each row's options."""
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+
+    def run(method, seed, accuracies, **settings):
+        settings = {**defaults, "method": method, "labels": 100, "seed": seed, **settings}
+        return {
+            "settings": settings,
+            "labels": 100,
+            "seed": seed,
+            "version": "0.9.0",
+            "test_accuracy": accuracies[-1],
+            "test_accuracy_per_epoch": accuracies,
+            # 3 epochs of 10 steps of 10 s ending at the 300 s budget: 100, 200, 300 s.
+            "budget": {"epochs": 3, "steps_per_epoch": 10, "seconds_per_step": 10.0},
+            "seconds_elapsed": [1.0, 2.0, 3.0],
+        }
+
+    budget = {"budget_seconds": 300.0}
+    runs = [
+        run("supervised", 0, [0.5, 0.6, 0.7], **budget),
+        run("fm_gan", 0, [0.95, 0.98, 0.99], **budget),  # 95% at 100 s, 98% at 200, 99% at 300
+        run("fm_gan", 1, [0.9, 0.95, 0.97], **budget),  # 95% at 200 s
+        run("triple_gan", 0, [0.9, 0.96, 0.97], **budget),
+    ]
+    block = table.equal_compute_block(runs, defaults)
+    lines = block.splitlines()
+    assert [line.split(" | ")[0] for line in lines[2:5]] == [
+        "| FM-GAN",
+        "| Triple-GAN",
+        "| supervised only",
+    ]
+    assert lines[2] == "| FM-GAN | not run | not run | 98.00 ± 1.00 (n=2) | not run |"
+    assert "| FM-GAN | 150 (2 of 2) | 200 (1 of 2) | 300 (1 of 2) |" in lines
+    assert "| Triple-GAN | 200 (1 of 1) | not reached (0 of 1) | not reached (0 of 1) |" in lines
+    assert "- supervised only: `keras_sslgan 0.9.0, supervised, 300 s`" in lines
+    assert table.equal_compute_block([], defaults) is None
 
 
 def test_mnist_table_reports_validation_runs_apart_from_the_test_table(monkeypatch):
@@ -657,11 +698,11 @@ def test_mnist_table_reports_validation_runs_apart_from_the_test_table(monkeypat
     rows = "| keras_sslgan 0.9.0, bad_gan {}--validation 10000, 20 epochs | {} |"
     assert lines[2:] == [
         rows.format("--pull-away-weight 0.8 ", "97.00 ± 1.00 (n=2)"),
-        rows.format("", "97.00 ± 0.00 (n=1)"),
+        rows.format("", "97.00 (n=1)"),
     ]
     # The test table holds the test run only.
     test_rows = table.table(runs, [100], defaults).splitlines()[2:]
-    assert test_rows[0] == "| keras_sslgan 0.9.0, bad_gan, 20 epochs | 90.00 ± 0.00 (n=1) |"
+    assert test_rows[0] == "| keras_sslgan 0.9.0, bad_gan, 20 epochs | 90.00 (n=1) |"
     assert not any("--validation" in line for line in test_rows)
     assert table.validation_table(runs[3:], defaults) == "(no validation run yet)"
 
@@ -684,9 +725,9 @@ def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch)
     lines = table.table(runs + [old_baseline, new], [100], defaults).splitlines()
     row = "| keras_sslgan 0.9.0, fm_gan --batch-size 25, {} epochs |"
     assert row.format(20) + " 97.00 ± 1.00 (n=2) |" in lines
-    assert row.format(50) + " 99.00 ± 0.00 (n=1) |" in lines
-    assert "| keras_sslgan 0.9.0, supervised, 20 epochs | 80.00 ± 0.00 (n=1) |" in lines
-    assert "| keras_sslgan 0.9.0, fm_gan, 20 epochs | 97.00 ± 0.00 (n=1) |" in lines
+    assert row.format(50) + " 99.00 (n=1) |" in lines
+    assert "| keras_sslgan 0.9.0, supervised, 20 epochs | 80.00 (n=1) |" in lines
+    assert "| keras_sslgan 0.9.0, fm_gan, 20 epochs | 97.00 (n=1) |" in lines
     # An old record and a new one of the same run have the same key; another seed not.
     old_default = dict(runs[0], batch_size=100)
     assert table.key(old_default, defaults) == table.key(dict(new, test_accuracy=0.5), defaults)
