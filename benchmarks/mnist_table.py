@@ -245,11 +245,8 @@ def budget_time_table(results, defaults, labels=100, targets=(0.95, 0.98, 0.99))
         group = [r for r in runs if describe(r, defaults) == row]
         cells = []
         for target in targets:
-            seconds = []
-            for r in group:
-                hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
-                if hit:
-                    seconds.append(seconds_from_start(r, defaults)[hit[0]])
+            hits = [first_at(r, target, defaults) for r in group]
+            seconds = [hit[0] for hit in hits if hit is not None]
             reached = f"{len(seconds)} of {len(group)}"
             cells.append(
                 f"{np.mean(seconds):.0f} ({reached})" if seconds else f"not reached ({reached})"
@@ -336,6 +333,15 @@ def failed_runs(results, defaults, below=0.9):
     return "\n".join(lines)
 
 
+def first_at(run, target, defaults):
+    """`(seconds from the start, epoch)` after the first epoch whose EMA test accuracy
+    reached `target`, or `None`."""
+    for epoch, accuracy in enumerate(run["test_accuracy_per_epoch"]):
+        if accuracy >= target:
+            return seconds_from_start(run, defaults)[epoch], epoch + 1
+    return None
+
+
 def time_to_accuracy(results, defaults, targets=(0.95, 0.98, 0.99)):
     """Markdown: seconds from the start (`seconds_from_start`: a budget run's on its
     plan's machine) until the EMA test accuracy first reaches each target.
@@ -353,12 +359,8 @@ def time_to_accuracy(results, defaults, targets=(0.95, 0.98, 0.99)):
     for r in sorted(runs, key=lambda r: (r["labels"], describe(r, defaults), r["seed"])):
         cells = []
         for target in targets:
-            hit = [i for i, a in enumerate(r["test_accuracy_per_epoch"]) if a >= target]
-            cells.append(
-                f"{seconds_from_start(r, defaults)[hit[0]]:.0f} ({hit[0] + 1})"
-                if hit
-                else f"not in {span(r, defaults)}"
-            )
+            hit = first_at(r, target, defaults)
+            cells.append(f"{hit[0]:.0f} ({hit[1]})" if hit else f"not in {span(r, defaults)}")
         lines.append(
             f"| {r['labels']} | {r['seed']} | {describe(r, defaults)} | " + " | ".join(cells) + " |"
         )
