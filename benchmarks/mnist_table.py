@@ -39,6 +39,7 @@ import os
 
 import numpy as np
 from common import ROOT, append_result, load_example, read_results, write_block
+from packaging.version import Version
 
 import keras_sslgan
 
@@ -71,6 +72,10 @@ NOT_IN_KEY = ("steps_per_execution", "test_every_epoch")
 # Settings of runs recorded before runs recorded their settings, where the example's
 # default of the time differs from today's.
 LEGACY_DEFAULTS = {"batch_size": 100, "ema_momentum": 0.999}
+# Options that a method did not read up to a version, though its runs recorded them
+# (`--balance-weight`, Triple-GAN's alone, 1e-3, until FM-GAN and Bad GAN read it in
+# 0.3.0.dev1, default 0): such a run did what today's default does.
+UNREAD_UNTIL = {"balance_weight": ("0.3.0.dev0", ("fm_gan", "bad_gan", "supervised"))}
 
 
 def settings_of(run, defaults):
@@ -83,7 +88,11 @@ def settings_of(run, defaults):
     baseline recorded as `unlabeled_weight` 0.
     """
     if "settings" in run:
-        settings = {**method_defaults(defaults, run["settings"]["method"]), **run["settings"]}
+        method = run["settings"]["method"]
+        settings = {**method_defaults(defaults, method), **run["settings"]}
+        for name, (last_version, methods) in UNREAD_UNTIL.items():
+            if method in methods and Version(run["version"]) <= Version(last_version):
+                settings[name] = method_defaults(defaults, method)[name]
     else:
         settings = {**defaults, **LEGACY_DEFAULTS}
         settings.update({k: v for k, v in run.items() if k in defaults})

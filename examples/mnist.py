@@ -106,6 +106,7 @@ METHOD_DEFAULTS = {
     "triple_gan": {
         "d_learning_rate": 1e-3,
         "entropy_weight": 0.3,
+        "balance_weight": 1e-3,
         "ema_momentum": 0.99,
         "batch_size": 200,
     },
@@ -283,6 +284,7 @@ def salimans_settings(args, steps):
         adam_epsilon=args.adam_epsilon,
         unlabeled_weight=args.unlabeled_weight,
         entropy_weight=args.entropy_weight,
+        balance_weight=args.balance_weight,
         seed=args.seed,
         jit_compile=args.jit_compile,
         steps_per_execution=args.steps_per_execution,
@@ -349,6 +351,14 @@ def build_parser(method="fm_gan"):
         default=0.0,
         help="weight of the conditional entropy of the predictions on unlabeled data "
         "(Bad GAN's entropy term); 0 leaves it out",
+    )
+    parser.add_argument(
+        "--balance-weight",
+        type=float,
+        default=0.0,
+        help="weight of the class-balance term on unlabeled data (the classifier's mean "
+        "prediction against the uniform one; Triple-GAN's, default 1e-3 there); 0 leaves "
+        "it out",
     )
     parser.add_argument(
         "--input-noise", type=float, default=0.3, help="std of the noise on the input"
@@ -441,7 +451,6 @@ def build_parser(method="fm_gan"):
         help="labeled pairs D sees per step (default: the labeled batch)",
     )
     triple.add_argument("--pseudo-labeled-fraction", type=float, default=0.5)
-    triple.add_argument("--balance-weight", type=float, default=1e-3)
     triple.add_argument("--pseudo-discriminative-weight", type=float, default=0.1)
     triple.add_argument(
         "--pseudo-discriminative-start",

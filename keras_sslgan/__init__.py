@@ -28,7 +28,7 @@ from keras_sslgan.methods import (
 from keras_sslgan.saving import load_model
 from keras_sslgan.schedules import HoldThenLinearDecay
 
-__version__ = "0.3.0.dev0"
+__version__ = "0.3.0.dev1"
 
 __all__ = [
     "BadGAN",

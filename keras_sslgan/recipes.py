@@ -51,6 +51,7 @@ def salimans_mnist(
     adam_epsilon=1e-7,
     unlabeled_weight=1.0,
     entropy_weight=0.0,
+    balance_weight=0.0,
     density_model=None,
     seed=0,
     **compile_kwargs,
@@ -82,7 +83,8 @@ def salimans_mnist(
             decay.
         ema_momentum: float, or `None` for no EMA.
         adam_epsilon: float, epsilon of both Adam optimizers.
-        unlabeled_weight, entropy_weight: of `FeatureMatchingGAN.compile`.
+        unlabeled_weight, entropy_weight, balance_weight: of
+            `FeatureMatchingGAN.compile` (not used by `"supervised"`).
         density_model: of `BadGAN` (`method="bad_gan"` only).
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **compile_kwargs: the method's other `compile` arguments (`BadGAN`'s terms) and
@@ -155,6 +157,7 @@ def salimans_mnist(
         ),
         unlabeled_weight=unlabeled_weight,
         entropy_weight=entropy_weight,
+        balance_weight=balance_weight,
         **compile_kwargs,
     )
     return model

@@ -191,6 +191,21 @@ def test_mnist_example_trains_bad_gan(data_dir, tmp_path):
     assert summary["final_logs"]["pull_away_loss"] > 0
 
 
+def test_mnist_example_gives_each_method_its_balance_weight():
+    """`--balance-weight`: 0 for FM-GAN and Bad GAN unless set, Triple-GAN's 1e-3."""
+    mnist = load_example("mnist")
+
+    def built(*argv):
+        args = mnist.parse_args(list(argv))
+        density = (None, None) if args.method == "bad_gan" else None
+        return mnist.build_model(args, steps=10, density=density).balance_weight
+
+    assert built() == 0.0
+    assert built("--balance-weight", "0.5") == 0.5
+    assert built("--method", "bad_gan", "--density-weight", "0", "--balance-weight", "0.2") == 0.2
+    assert built("--method", "triple_gan") == 1e-3
+
+
 @pytest.mark.slow
 def test_mnist_example_trains_the_good_and_bad_gan(data_dir, tmp_path):
     mnist = load_example("mnist")
@@ -738,6 +753,28 @@ def test_mnist_table_keeps_every_epoch_budget_and_reads_old_records(monkeypatch)
     assert table.key(before_option, defaults) != table.key(
         dict(new, settings=dict(new["settings"], head="k_plus_one")), defaults
     )
+
+
+def test_mnist_table_reads_the_balance_weight_of_0_3_0_dev0_fm_gan_runs_as_unread(monkeypatch):
+    """Up to 0.3.0.dev0 every run recorded `--balance-weight 0.001`, read by Triple-GAN
+    alone: an FM-GAN, Bad GAN or supervised run of then did what weight 0 does now."""
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(load_example("mnist"))
+    assert defaults["balance_weight"] == 0.0
+    assert table.method_defaults(defaults, "triple_gan")["balance_weight"] == 1e-3
+
+    def run(method, version, balance_weight):
+        settings = {**defaults, "method": method, "balance_weight": balance_weight}
+        return {"settings": settings, "labels": 100, "seed": 0, "version": version}
+
+    then, now = "0.3.0.dev0", "0.3.0.dev1"
+    for method in ("fm_gan", "bad_gan", "supervised"):
+        assert table.settings_of(run(method, then, 1e-3), defaults)["balance_weight"] == 0.0
+        assert f"{method}, 20 epochs" in table.describe(run(method, then, 1e-3), defaults)
+        described = table.describe(run(method, now, 1e-3), defaults)
+        assert f"{method} --balance-weight 0.001, 20 epochs" in described
+    # Triple-GAN read it then as now.
+    assert table.settings_of(run("triple_gan", then, 0.1), defaults)["balance_weight"] == 0.1
 
 
 @pytest.mark.slow

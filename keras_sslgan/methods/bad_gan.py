@@ -20,7 +20,8 @@ class BadGAN(FeatureMatchingGAN):
     """Bad GAN: a K-class discriminator and a complement generator.
 
     The discriminator's loss is FM-GAN's, `L_D = L_supervised + unlabeled_weight *
-    L_unsupervised + entropy_weight * L_entropy`. The generator's is
+    L_unsupervised + entropy_weight * L_entropy + balance_weight * L_balance`. The
+    generator's is
 
         L_G = L_fm + pull_away_weight * L_PT(f(G(z)))
               + density_weight * [step >= density_start,
@@ -139,7 +140,8 @@ class BadGAN(FeatureMatchingGAN):
             density_start: int >= 0, the first step with the low-density term.
             density_every: int >= 1, the term is on every `density_every`-th step from
                 `density_start`.
-            **kwargs: `keras.Model.compile` arguments.
+            **kwargs: `balance_weight` of `FeatureMatchingGAN.compile`, and
+                `keras.Model.compile` arguments.
         """
         losses.feature_matching_distance(feature_distance)  # a known distance
         for name, value in (

@@ -23,10 +23,11 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
 
     Each training step makes one discriminator update, on
     `L_D = L_supervised(labeled) + unlabeled_weight * L_unsupervised(unlabeled, generated)
-    + entropy_weight * L_entropy(unlabeled)`, then one generator update, on feature
-    matching or the non-saturating loss (formulas in `keras_sslgan.losses`). Subclasses
-    change the objective through `compute_discriminator_loss` and `compute_generator_loss`.
-    `keras_sslgan.SSLGAN` is this class.
+    + entropy_weight * L_entropy(unlabeled) + balance_weight * L_balance(unlabeled)`, then
+    one generator update, on feature matching or the non-saturating loss (formulas in
+    `keras_sslgan.losses`). Subclasses change the objective through
+    `compute_discriminator_loss` and `compute_generator_loss`. `keras_sslgan.SSLGAN` is
+    this class.
 
     Args:
         generator: `keras.Model` mapping `(batch, latent_dim)` noise to examples in the
@@ -76,6 +77,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         "supervised_loss",
         "unsupervised_loss",
         "labeled_accuracy",
+        "balance_loss",
     )
 
     def __init__(
@@ -141,7 +143,15 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 f"discriminator's input shape {data_shape}."
             )
 
-    def compile(self, d_optimizer, g_optimizer, unlabeled_weight=1.0, entropy_weight=0.0, **kwargs):
+    def compile(
+        self,
+        d_optimizer,
+        g_optimizer,
+        unlabeled_weight=1.0,
+        entropy_weight=0.0,
+        balance_weight=0.0,
+        **kwargs,
+    ):
         """Configures the two players' optimizers and the weights of `L_D`.
 
         Args:
@@ -155,12 +165,19 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 prediction on the unlabeled batch in `L_D`
                 (`keras_sslgan.losses.conditional_entropy_loss`, the entropy term of
                 Bad GAN, Dai et al. 2017). 0 (the default) leaves it out.
+            balance_weight: float >= 0, weight of the class-balance term on the
+                unlabeled batch in `L_D` (`keras_sslgan.losses.class_balance_loss`, the
+                term of Triple-GAN's MNIST script): against one class absorbing others
+                when labels are few. 0 (the default) leaves it out of `L_D`; its value,
+                `log K` when the batch's predictions use every class equally, is logged
+                as `balance_loss` either way.
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
         for name, value in (
             ("unlabeled_weight", unlabeled_weight),
             ("entropy_weight", entropy_weight),
+            ("balance_weight", balance_weight),
         ):
             if not value >= 0:
                 raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
@@ -169,6 +186,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
             settings={
                 "unlabeled_weight": float(unlabeled_weight),
                 "entropy_weight": float(entropy_weight),
+                "balance_weight": float(balance_weight),
             },
             **kwargs,
         )
@@ -198,7 +216,16 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         if self.entropy_weight:
             entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
             loss = loss + self.entropy_weight * entropy
-        return loss, {"supervised_loss": supervised, "unsupervised_loss": unsupervised}
+        balance = losses.class_balance_loss(
+            unlabeled_logits[:, : self.num_classes], distribute.global_mean
+        )
+        if self.balance_weight:
+            loss = loss + self.balance_weight * balance
+        return loss, {
+            "supervised_loss": supervised,
+            "unsupervised_loss": unsupervised,
+            "balance_loss": balance,
+        }
 
     def compute_generator_loss(
         self, real_features, generated_features, generated_logits, x_generated

@@ -27,6 +27,7 @@ def test_the_method_contract(tmp_path):
             d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, use_ema=True, ema_momentum=0.9),
             g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0),
             entropy_weight=0.1,
+            balance_weight=0.5,
             feature_distance="l1",
             pull_away_weight=0.8,
             density_weight=1e-2,
@@ -59,13 +60,14 @@ def tiny_model(lr, **compile_kwargs):
 
 
 def test_one_train_step_is_the_two_sgd_updates_by_hand():
-    """D on FM-GAN's loss plus the entropy; then G, through the updated D, on L1 feature
-    matching + pull-away + low density, with fresh noise."""
+    """D on FM-GAN's loss plus the entropy and the class balance; then G, through the
+    updated D, on L1 feature matching + pull-away + low density, with fresh noise."""
     lr, pw, dw, eps = 0.1, 0.8, 0.5, -10.0
     model, g, d, density = tiny_model(
         lr,
         unlabeled_weight=0.5,
         entropy_weight=0.2,
+        balance_weight=0.3,
         feature_distance="l1",
         pull_away_weight=pw,
         density_weight=dw,
@@ -82,6 +84,7 @@ def test_one_train_step_is_the_two_sgd_updates_by_hand():
             losses.supervised_loss(Y_LABELED, logits[:2], 2)
             + 0.5 * losses.logsumexp_discriminator_loss(logits[2:5], logits[5:])
             + 0.2 * entropy
+            + 0.3 * losses.class_balance_loss(logits[2:5])
         )
     d_expected = [
         np.asarray(v) - lr * np.asarray(gr)

@@ -48,9 +48,11 @@ def test_fit_trains_and_reports_every_tracker(mnist_small):
         "supervised_loss",
         "unsupervised_loss",
         "labeled_accuracy",
+        "balance_loss",
         "val_loss",
         "val_accuracy",
     }
+    assert all(b >= np.log(10) - 1e-5 for b in history.history["balance_loss"])  # >= log K
     assert len(history.history["d_loss"]) == 2
     assert history.history["supervised_loss"][1] < history.history["supervised_loss"][0]
     assert int(model.d_optimizer.iterations) == 20  # 1,000 unlabeled / 100 = 10 steps an epoch
@@ -108,7 +110,7 @@ def test_ema_weights_are_in_the_model_after_fit(mnist_small):
     np.testing.assert_array_equal(np.asarray(averages[0]), in_network[0])
 
 
-def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0):
+def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0, balance_weight=0.0):
     """A noise-free 2-d SSLGAN with SGD players: `(model, generator, discriminator)`."""
     keras.utils.set_random_seed(1)
     d = networks.mlp_discriminator((2,), 2, hidden_units=(8,), input_noise=0, hidden_noise=0)
@@ -119,14 +121,17 @@ def tiny_model(learning_rate, unlabeled_weight, entropy_weight=0.0):
         g_optimizer=keras.optimizers.SGD(learning_rate),
         unlabeled_weight=unlabeled_weight,
         entropy_weight=entropy_weight,
+        balance_weight=balance_weight,
     )
     return model, g, d
 
 
-@pytest.mark.parametrize("entropy_weight", [0.0, 0.3])
-def test_one_train_step_matches_losses_by_hand(entropy_weight):
+@pytest.mark.parametrize("entropy_weight, balance_weight", [(0.0, 0.0), (0.3, 0.0), (0.0, 2.0)])
+def test_one_train_step_matches_losses_by_hand(entropy_weight, balance_weight):
     """The trackers of a step equal the loss functions on the same forward pass."""
-    model, g, d = tiny_model(0.0, unlabeled_weight=0.5, entropy_weight=entropy_weight)
+    model, g, d = tiny_model(
+        0.0, unlabeled_weight=0.5, entropy_weight=entropy_weight, balance_weight=balance_weight
+    )
     x_l = np.array([[0.0, 1.0], [1.0, 0.0]], "float32")
     y_l = np.array([0, 1])
     x_u = np.array([[0.5, 0.5], [2.0, -1.0]], "float32")
@@ -144,8 +149,13 @@ def test_one_train_step_matches_losses_by_hand(entropy_weight):
     assert float(logs["supervised_loss"]) == pytest.approx(float(sup), rel=1e-5)
     assert float(logs["unsupervised_loss"]) == pytest.approx(float(unsup), rel=1e-5)
     entropy = losses.conditional_entropy_loss(logits[2:4], 2)
-    expected_d_loss = float(sup + 0.5 * unsup + entropy_weight * entropy)
+    # The balance term by hand: -(1/K) sum_k log(mean_i softmax(l_i)_k).
+    p = keras.ops.convert_to_numpy(keras.ops.softmax(logits[2:4], axis=-1))
+    balance = -np.mean(np.log(p.mean(axis=0)))
+    assert float(logs["balance_loss"]) == pytest.approx(balance, rel=1e-5)
+    expected_d_loss = float(sup + 0.5 * unsup + entropy_weight * entropy) + balance_weight * balance
     assert float(entropy) > 0.01  # the entropy term is not negligible in this check
+    assert balance - np.log(2) > 0.01  # nor the balance term above its minimum
     assert float(logs["d_loss"]) == pytest.approx(expected_d_loss, rel=1e-5)
     assert float(logs["g_loss"]) == pytest.approx(float(fm), rel=1e-4)
 
@@ -341,6 +351,12 @@ def test_bad_arguments_are_named():
             d_optimizer=keras.optimizers.Adam(),
             g_optimizer=keras.optimizers.Adam(),
             entropy_weight=-0.5,
+        )
+    with pytest.raises(ValueError, match="balance_weight=-0.1"):
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(),
+            g_optimizer=keras.optimizers.Adam(),
+            balance_weight=-0.1,
         )
     with pytest.raises(ValueError, match="`g_optimizer` must be a keras.optimizers.Optimizer"):
         model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=None)
