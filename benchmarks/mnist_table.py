@@ -21,7 +21,9 @@ BENCHMARKS.md (with the seconds each method took to 95/98/99% at 100 labels) and
 `<!-- mnist-summary -->` block of README.md. Those runs are also drawn, under
 --docs-dir: EMA test accuracy against seconds from the start per method and label count
 (`mnist_accuracy_over_time.png`), and the generated samples of each method side by side
-(`mnist_samples.png`).
+(`mnist_samples.png`). Every run of a row makes the steps its first run planned; pass
+`--budget-plan '<a run's "budget" as JSON>'` to give the rows of an ablation the steps of
+their baseline instead.
 
 With `--validation N` (an option of the example) the runs hold out the last N training
 images and record the final-epoch EMA accuracy on them: the runs that choose a recipe
@@ -388,11 +390,14 @@ def run_dir(output_dir, run, defaults):
     )
 
 
-def budget_plan(results, run, defaults):
+def budget_plan(results, run, defaults, given=None):
     """The budget plan (steps, epochs, timing) of the first recorded run that differs
     from `run` only in labels and seed, or `None` (the run then times the step itself):
     every run of a table row makes the same steps, whatever else shared the machine
-    while it was timed."""
+    while it was timed. A plan `given` as `--budget-plan` comes first: the rows of an
+    ablation then make their baseline's steps."""
+    if given is not None:
+        return given
     row = describe(run, defaults)
     for recorded in results:
         if recorded.get("budget") and describe(recorded, defaults) == row:
@@ -579,11 +584,8 @@ def main(argv=None):
 
     mnist = load_example("mnist")
     defaults = example_defaults(mnist)
-    example = {
-        k: v
-        for k, v in vars(mnist.parse_args(example_argv)).items()
-        if k not in mnist.RUN_ONLY_ARGUMENTS
-    }
+    example_args = vars(mnist.parse_args(example_argv))
+    example = {k: v for k, v in example_args.items() if k not in mnist.RUN_ONLY_ARGUMENTS}
     done = {key(r, defaults) for r in read_results(args.results)}
     for labels in args.labels if not args.table_only else []:
         for seed in args.seeds:
@@ -603,7 +605,9 @@ def main(argv=None):
                 continue
             folder = run_dir(args.output_dir, planned, defaults)
             if settings.get("budget_seconds") is not None:
-                settings["budget_plan"] = budget_plan(read_results(args.results), planned, defaults)
+                settings["budget_plan"] = budget_plan(
+                    read_results(args.results), planned, defaults, example_args["budget_plan"]
+                )
             summary = mnist.run(
                 **settings,
                 data_dir=args.data_dir,

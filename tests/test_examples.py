@@ -569,6 +569,10 @@ def test_mnist_table_gives_every_run_of_a_budget_row_the_plan_of_its_first(monke
         table.budget_plan(recorded, run(20, 1, budget_seconds=100.0, head="k_plus_one"), defaults)
         is None
     )
+    # A plan given as --budget-plan wins, over a row's recorded plan or none.
+    given = dict(plan, steps=60, epochs=1)
+    for other in (run(100, 2, budget_seconds=100.0), run(20, 1, budget_seconds=100.0, head="x")):
+        assert table.budget_plan(recorded, other, defaults, given) == given
 
 
 def test_mnist_table_draws_the_mean_accuracy_over_time_of_the_budget_runs(tmp_path, monkeypatch):
