@@ -168,9 +168,10 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
             balance_weight: float >= 0, weight of the class-balance term on the
                 unlabeled batch in `L_D` (`keras_sslgan.losses.class_balance_loss`, the
                 term of Triple-GAN's MNIST script): against one class absorbing others
-                when labels are few. 0 (the default) leaves it out of `L_D`; its value,
-                `log K` when the batch's predictions use every class equally, is logged
-                as `balance_loss` either way.
+                when labels are few; logged as `balance_loss` (`log K` when the batch's
+                predictions use every class equally). 0 (the default) leaves it out and
+                logs 0 (a diagnostic log of a term not trained on must not stop
+                training: it is infinite once a class's probability underflows).
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
@@ -216,10 +217,11 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         if self.entropy_weight:
             entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
             loss = loss + self.entropy_weight * entropy
-        balance = losses.class_balance_loss(
-            unlabeled_logits[:, : self.num_classes], distribute.global_mean
-        )
+        balance = ops.zeros(())
         if self.balance_weight:
+            balance = losses.class_balance_loss(
+                unlabeled_logits[:, : self.num_classes], distribute.global_mean
+            )
             loss = loss + self.balance_weight * balance
         return loss, {
             "supervised_loss": supervised,
