@@ -25,9 +25,10 @@ def mnist_model(seed, jit_compile=False, noise=True, steps_per_execution=1):
     """
     keras.utils.set_random_seed(seed)
     return keras_sslgan.recipes.salimans_mnist(
+        budget=True,
         input_noise=0.3 if noise else 0.0,
         hidden_noise=0.5 if noise else 0.0,
-        ema_momentum=None,
+        ema_momentum=0,
         seed=seed,
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,

@@ -516,12 +516,16 @@ def plot_samples(results, defaults, output_dir, path, labels=100, seed=0):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    mnist = load_example("mnist")
     grids, runs = {}, budget_runs(results, defaults)
     rows = sorted({describe(r, defaults) for r in runs if r["labels"] == labels})
     for r in runs:
         image = os.path.join(run_dir(output_dir, r, defaults), "generated.png")
         if r["labels"] == labels and r["seed"] == seed and os.path.exists(image):
-            grids[legend(describe(r, defaults), rows)] = plt.imread(image)
+            name = legend(describe(r, defaults), rows)
+            if r.get("generator"):  # recorded since keras_sslgan 0.3.0.dev2
+                name += "\n" + mnist.format_report(r["generator"])
+            grids[name] = plt.imread(image)
     if not grids:
         return False
     fig, axes = plt.subplots(1, len(grids), figsize=(4 * len(grids), 4.6), squeeze=False)

@@ -36,6 +36,23 @@ def sample_grid(images, rows=10):
     return grid.transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
 
 
+def format_report(report):
+    """`diversity 0.81 (min 0.52), label fidelity 97% (min 88%)`: a generator report in
+    a line (means over the classes)."""
+    parts = []
+    for name, scale, unit in (("diversity", 1, ""), ("label_fidelity", 100, "%")):
+        values = np.atleast_1d(report.get(name, [])) * scale
+        if len(values) == 1:
+            parts.append(f"{name.replace('_', ' ')} {values[0]:.2f}{unit}")
+        elif len(values):
+            digits = 0 if unit else 2
+            parts.append(
+                f"{name.replace('_', ' ')} {values.mean():.{digits}f}{unit} "
+                f"(min {values.min():.{digits}f}{unit})"
+            )
+    return ", ".join(parts)
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Records the wall-clock training seconds of each epoch (validation left out).
 
@@ -84,7 +101,7 @@ def check_backup_settings(args, backup_dir):
     since) counts as its default, which is what that run did.
     """
     settings = {k: v for k, v in sorted(vars(args).items()) if k not in RUN_ONLY_ARGUMENTS}
-    defaults = vars(build_parser(args.method).parse_args([]))
+    defaults = vars(build_parser(args.method, args.recipe).parse_args([]))
     path = os.path.join(backup_dir, "settings.json")
     if os.path.exists(path):
         with open(path) as f:
@@ -117,6 +134,18 @@ METHOD_DEFAULTS["good_bad_gan"] = {
     "pull_away_weight": 0.8,
     "feature_distance": "l1",
 }
+# `--recipe paper`: the options' defaults from the card of the authors' code (the other
+# settings of the card, Adam's betas, follow `--recipe` in the recipe itself).
+_SALIMANS_OPTIONS = ("d_learning_rate", "g_learning_rate", "decay_fraction", "ema_momentum",
+                     "adam_epsilon", "input_noise", "hidden_noise")  # fmt: skip
+PAPER_DEFAULTS = {
+    method: {name: card[name] for name in _SALIMANS_OPTIONS}
+    for method, card in (
+        ("fm_gan", keras_sslgan.recipes.SALIMANS_MNIST),
+        ("supervised", keras_sslgan.recipes.SALIMANS_MNIST),
+        ("bad_gan", keras_sslgan.recipes.DAI_MNIST),
+    )
+}
 
 
 def build_model(args, steps, density=None):
@@ -126,13 +155,14 @@ def build_model(args, steps, density=None):
     if args.method == "bad_gan":
         return keras_sslgan.recipes.dai_mnist(
             *density,
+            budget=args.recipe == "budget",
             density_weight=args.density_weight,
             density_start=args.density_start,
             density_every=args.density_every,
             pull_away_weight=args.pull_away_weight,
             feature_distance=args.feature_distance,
             generator_loss=args.generator_loss,
-            **salimans_settings(args, steps),
+            **{k: v for k, v in salimans_settings(args, steps).items() if k != "budget"},
         )
     if args.method in ("triple_gan", "good_bad_gan"):
         good_bad = {}
@@ -145,9 +175,10 @@ def build_model(args, steps, density=None):
         return keras_sslgan.recipes.li_mnist(
             args.classifier,
             method=args.method,
+            budget=True,
             steps=steps,
             label_expectation=args.label_expectation,
-            generated_batch_size=args.generated_batch_size,
+            generated_batch_size=args.generated_batch_size or args.batch_size,
             discriminator_labeled_batch_size=args.discriminator_labeled_batch_size,
             pseudo_labeled_fraction=args.pseudo_labeled_fraction,
             input_noise=args.input_noise,
@@ -156,6 +187,7 @@ def build_model(args, steps, density=None):
             d_learning_rate=args.d_learning_rate,
             decay_fraction=args.decay_fraction,
             ema_momentum=args.ema_momentum,
+            adam_epsilon=args.adam_epsilon,
             entropy_weight=args.entropy_weight,
             balance_weight=args.balance_weight,
             pseudo_discriminative_weight=args.pseudo_discriminative_weight,
@@ -273,6 +305,7 @@ def plan_budget(args, labeled, x_unlabeled, density, spent_seconds):
 def salimans_settings(args, steps):
     """The run's settings of `keras_sslgan.recipes.salimans_mnist`."""
     return dict(
+        budget=args.recipe == "budget",
         steps=steps,
         head=args.head,
         input_noise=args.input_noise,
@@ -291,8 +324,9 @@ def salimans_settings(args, steps):
     )
 
 
-def build_parser(method="fm_gan"):
-    """The options, with the defaults of `method` (`METHOD_DEFAULTS`)."""
+def build_parser(method="fm_gan", recipe="budget"):
+    """The options, with the defaults of `method` (`METHOD_DEFAULTS`) and `recipe`
+    (`PAPER_DEFAULTS`)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data-dir",
@@ -309,6 +343,14 @@ def build_parser(method="fm_gan"):
         "of Dai et al. (FM-GAN with a low-density term by a density model fitted first); "
         "good_bad_gan: the good-and-bad GAN of Li et al. 2019 (Triple-GAN's game plus a bad "
         "generator; the triple_gan options apply)",
+    )
+    parser.add_argument(
+        "--recipe",
+        default="budget",
+        choices=["budget", "paper"],
+        help="budget: settings chosen on a validation split for about 20 epochs on a CPU; "
+        "paper: the authors' code's (fm_gan, bad_gan, supervised: keras_sslgan.recipes."
+        "SALIMANS_MNIST, to train for 300 epochs); the options below override either",
     )
     parser.add_argument("--labels", type=int, default=100, help="labeled examples, balanced")
     parser.add_argument("--epochs", type=int, default=20)
@@ -382,7 +424,8 @@ def build_parser(method="fm_gan"):
         "--decay-fraction",
         type=float,
         default=1 / 3,
-        help="final fraction of training over which both rates fall linearly to zero",
+        help="final fraction of training over which both rates fall linearly to zero (0: "
+        "constant rates)",
     )
     parser.add_argument("--ema-momentum", type=float, default=0.999)
     parser.add_argument(
@@ -475,14 +518,20 @@ def build_parser(method="fm_gan"):
         "--density-components", type=int, default=20, help="Gaussians of the density's mixture"
     )
     parser.set_defaults(**METHOD_DEFAULTS.get(method, {}))
+    if recipe == "paper":
+        if method not in PAPER_DEFAULTS:
+            parser.error(f"--recipe paper is not available for --method {method} yet")
+        parser.set_defaults(**PAPER_DEFAULTS[method])
     return parser
 
 
 def parse_args(argv=None):
-    """The options of `argv`, with the defaults of its `--method`."""
-    method = argparse.ArgumentParser(add_help=False)
-    method.add_argument("--method", default="fm_gan")
-    return build_parser(method.parse_known_args(argv)[0].method).parse_args(argv)
+    """The options of `argv`, with the defaults of its `--method` and `--recipe`."""
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--method", default="fm_gan")
+    first.add_argument("--recipe", default="budget")
+    known = first.parse_known_args(argv)[0]
+    return build_parser(known.method, known.recipe).parse_args(argv)
 
 
 def run(**settings):
@@ -491,7 +540,9 @@ def run(**settings):
     `settings` are the command-line options as keyword arguments, e.g.
     `run(method="supervised", labels=20, seed=1)`; the others take their defaults.
     """
-    args = build_parser(settings.get("method", "fm_gan")).parse_args([])
+    args = build_parser(
+        settings.get("method", "fm_gan"), settings.get("recipe", "budget")
+    ).parse_args([])
     unknown = sorted(set(settings) - set(vars(args)))
     if unknown:
         raise TypeError(
@@ -579,6 +630,8 @@ def run(**settings):
     if args.test_every_epoch or args.validation:
         callbacks.append(keras_sslgan.SwapClassifierEMAWeights())
         validation = (x_val, y_val) if args.validation else (x_test, y_test)
+    if args.validation:  # a class absorbed by another shows here first
+        callbacks.append(keras_sslgan.callbacks.PredictedClassCounts(x_val))
     if args.backup_dir:
         callbacks += [
             keras.callbacks.CSVLogger(epoch_log, append=True),
@@ -633,16 +686,20 @@ def run(**settings):
     print(f"most frequent test error: {confusion[true, predicted]} {true}s called {predicted}")
 
     os.makedirs(args.output_dir, exist_ok=True)
-    written = "summary.json"
-    if isinstance(model, keras_sslgan.TripleGAN):  # row k: ten samples of digit k
-        labels = np.repeat(np.arange(10), 10)
-        images = keras.ops.convert_to_numpy(model.generate(labels))
-    elif hasattr(model, "generator"):
-        images = keras.ops.convert_to_numpy(model.generator(model.sample_latent(100)))
+    written, generator = "summary.json", None
     if hasattr(model, "generator"):
+        # One batch with G's batch statistics, as the papers draw their samples; for a
+        # conditional G row k holds ten samples of digit k.
+        conditional = isinstance(model, keras_sslgan.TripleGAN)
+        labels = np.repeat(np.arange(10), 10) if conditional else None
+        images = keras_sslgan.diagnostics.generated_examples(model, 100, labels=labels)
         grid_path = os.path.join(args.output_dir, "generated.png")
         keras.utils.save_img(grid_path, sample_grid(images), scale=True)
         written = f"{grid_path} and summary.json"
+        generator = keras_sslgan.diagnostics.generator_report(
+            model, x_test, y_test if conditional else None
+        )
+        print(f"generator: {format_report(generator)}")
     summary = {
         "method": args.method,
         # Every setting that defines the run (what a benchmark keys it by).
@@ -671,6 +728,9 @@ def run(**settings):
         "dtype_policy": args.dtype_policy,
         "steps_per_execution": args.steps_per_execution,
         "test_accuracy": float(test_accuracy),
+        # `keras_sslgan.diagnostics.generator_report` against the test images: diversity
+        # (and for G(z, y) label fidelity) per class.
+        "generator": generator,
         # confusion[i][j]: test images of digit i classified as j (final EMA weights).
         "test_confusion": confusion.tolist(),
         "validation_accuracy": per_epoch[-1] if args.validation else None,
@@ -698,6 +758,12 @@ def run(**settings):
         "seconds_elapsed": np.cumsum(epoch_seconds).tolist(),
         "validation": args.validation,
         "validation_accuracy_per_epoch": per_epoch if args.validation else None,
+        # Validation images called each class, per epoch (EMA weights).
+        "validation_class_counts_per_epoch": [
+            [int(e[f"val_count_{k}"]) for k in range(10)] for e in epoch_logs
+        ]
+        if args.validation
+        else None,
         "test_accuracy_per_epoch": None if args.validation else per_epoch,
         "version": keras_sslgan.__version__,
         "machine": machine(),

@@ -15,10 +15,10 @@ discriminator that has seen the labeled pairs and C's own labels of unlabeled po
 from a conditional generator's labeled samples (drawn coloured by the label they were
 generated for). `--method bad_gan` trains Bad GAN: its complement generator is pushed
 out of the data's dense bands (the dashed lines: the density's 10th percentile, above
-which it is penalized) and spread out (pull-away term), into the gap, the centre and
-beyond; the boundary settles in the gap. `--method good_bad_gan` trains both
-generators around one classifier: Triple-GAN's good conditional samples (coloured) and
-a bad generator's (green). Writes `two_circles.png`
+which it is penalized) and spread out (pull-away term), within the data's disc (points
+beyond it count as dense): into the gap and the centre; the boundary settles in the gap.
+`--method good_bad_gan` trains both generators around one classifier: Triple-GAN's good
+conditional samples (coloured) and a bad generator's (green). Writes `two_circles.png`
 (`two_circles_<method>.png` for another method): the decision regions of the
 supervised-only classifier and the method's, with the labeled, unlabeled and generated
 points.
@@ -34,9 +34,30 @@ import keras_sslgan
 
 METHODS = ("supervised", "fm_gan", "triple_gan", "bad_gan", "good_bad_gan")
 # Far above the authors' 1e-4 on MNIST, whose log densities are in the thousands of nats:
-# here they are a few nats, and the term must weigh against feature matching.
-BAD_GAN_DENSITY_WEIGHT = 1.0
+# here they are a few nats, and the term must weigh against feature matching. Chosen
+# among 1, 0.3, 0.1 and 0.01 by where the samples go (BENCHMARKS.md, "Where the
+# generators put their samples on two circles"): at 1 they all flee into the centre.
+BAD_GAN_DENSITY_WEIGHT = 0.3
 RADII = (1.0, 2.0)  # of the two circles (`keras_sslgan.datasets.two_circles`' default)
+
+
+def supported_density(density, threshold, radius, slope=10.0):
+    """`log p(x)`, but beyond `radius` from the origin at least `threshold + slope *
+    (|x| - radius)`: points outside the data's disc count as dense, more so the farther
+    out, so the low-density term pushes a sample there back in rather than out.
+
+    Dai et al.'s complement is taken within the data's support: their MNIST generator's
+    pixels are bounded to [0, 1] as the data's are. An unbounded 2-D generator has an
+    infinite complement to escape to (without this, most of its samples end beyond the
+    outer circle), and bounding its outputs to the data's square lets them pile up in
+    the corners (measured: none in the gap); the disc leaves the gap and the centre.
+    """
+    x = keras.Input((2,))
+    log_p = density(x)
+    outside = keras.ops.relu(keras.ops.norm(x, axis=-1) - radius)
+    floor = threshold + slope * outside
+    log_p = keras.ops.where(outside > 0, keras.ops.maximum(log_p, floor), log_p)
+    return keras.Model(x, log_p, name="supported_density")
 
 
 def train(
@@ -46,9 +67,12 @@ def train(
     seed=0,
     batch_size=50,
     density_weight=BAD_GAN_DENSITY_WEIGHT,
+    support=True,
 ):
     """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"`,
-    `"good_bad_gan"` or `"supervised"` (the baseline); `density_weight` is Bad GAN's.
+    `"good_bad_gan"` or `"supervised"` (the baseline); `density_weight` is Bad GAN's,
+    and `support` whether its density counts points outside the data's disc as dense
+    (`supported_density`).
 
     Every method uses the same classifier network (from the same initial weights),
     labels, classifier optimizer and number of steps; the baseline never sees the
@@ -115,13 +139,17 @@ def train(
         density = keras_sslgan.networks.PCAGaussianMixture.fit(
             x_unlabeled, pca_dim=2, num_components=16, seed=seed
         )
+        threshold = float(np.quantile(density(x_unlabeled), 0.1))
+        if support:  # the complement within the data's disc (see `supported_density`)
+            radius = float(np.quantile(np.linalg.norm(x_unlabeled, axis=1), 0.99))
+            density = supported_density(density, threshold, radius)
         model = keras_sslgan.BadGAN(generator, discriminator, 2, density_model=density, seed=seed)
         model.compile(
             d_optimizer=d_optimizer,
             g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
             pull_away_weight=0.8,
             density_weight=density_weight,
-            density_threshold=float(np.quantile(density(x_unlabeled), 0.1)),
+            density_threshold=threshold,
         )
     else:
         raise ValueError(f"`method` must be one of {METHODS}. Received: {method!r}")

@@ -2,7 +2,9 @@
 
 from keras_sslgan import (
     _environment,  # noqa: F401  (first: checks TensorFlow)
+    callbacks,
     datasets,
+    diagnostics,
     engine,
     losses,
     networks,
@@ -10,6 +12,7 @@ from keras_sslgan import (
     recipes,
 )
 from keras_sslgan.callbacks import (
+    PredictedClassCounts,
     StopOnNonFiniteLoss,
     SwapClassifierEMAWeights,
     SwapDiscriminatorEMAWeights,
@@ -26,15 +29,17 @@ from keras_sslgan.methods import (
     TripleGAN,
 )
 from keras_sslgan.saving import load_model
-from keras_sslgan.schedules import HoldThenLinearDecay
+from keras_sslgan.schedules import HoldThenLinearDecay, HoldThenStepDecay
 
-__version__ = "0.3.0.dev1"
+__version__ = "0.3.0.dev2"
 
 __all__ = [
     "BadGAN",
     "FeatureMatchingGAN",
     "GoodBadGAN",
     "HoldThenLinearDecay",
+    "HoldThenStepDecay",
+    "PredictedClassCounts",
     "SSLGAN",
     "SemiSupervisedGAN",
     "StopOnNonFiniteLoss",
@@ -42,7 +47,9 @@ __all__ = [
     "SwapClassifierEMAWeights",
     "SwapDiscriminatorEMAWeights",
     "TripleGAN",
+    "callbacks",
     "datasets",
+    "diagnostics",
     "engine",
     "export_classifier",
     "load_model",

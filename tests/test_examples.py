@@ -72,6 +72,25 @@ def test_two_circles_example_writes_its_picture(tmp_path):
     assert os.path.getsize(tmp_path / "two_circles_triple_gan.png") > 10_000
 
 
+@pytest.mark.slow  # 6 runs of 3,000 steps: about 2 minutes
+def test_bad_gans_complement_generator_fills_the_gap_more_than_fm_gans_generator():
+    """Dai et al.'s picture: the complement generator's samples lie between the circles,
+    clearly more of them than the feature-matching generator's, on every seed."""
+    two_circles = load_example("two_circles")
+    fractions = {}
+    for method in ("fm_gan", "bad_gan"):
+        for seed in (0, 1, 2):
+            model, accuracy, _ = two_circles.train(method, steps=3000, seed=seed)
+            samples = two_circles.unconditional_samples(model, 2000)
+            fractions[method, seed] = two_circles.between_fraction(samples)
+            assert accuracy >= 0.99
+    print(fractions)
+    for seed in (0, 1, 2):
+        assert fractions["bad_gan", seed] > fractions["fm_gan", seed] + 0.05
+    gain = np.mean([fractions["bad_gan", s] - fractions["fm_gan", s] for s in (0, 1, 2)])
+    assert gain >= 0.15
+
+
 def test_two_circles_between_fraction_counts_radii_strictly_inside_the_gap():
     two_circles = load_example("two_circles")
     radii = np.array([0.5, 0.999, 1.5, 1.99, 2.001, 3.0])

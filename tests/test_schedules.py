@@ -51,3 +51,24 @@ def test_default_decay_is_bitwise_the_dai_et_al_formula():
     progress = steps / np.float32(900)
     expected = 3e-3 * np.clip(np.float32(3.0) * (np.float32(1.0) - progress), 0.0, 1.0)
     np.testing.assert_array_equal(got, expected.astype("float32"))
+
+
+def test_hold_then_step_decay_is_li_et_al_s_per_epoch_annealing():
+    """Epochs of 10 steps, held for 3 epochs, then x0.5 at the end of each epoch: epoch e
+    (from 1) trains at base * 0.5 ** max(0, e - 3), as the authors' loop sets it."""
+    schedule = keras_sslgan.HoldThenStepDecay(1e-3, hold_steps=30, decay_steps=10, decay_rate=0.5)
+    steps = [0, 29, 30, 39, 40, 55]
+    expected = [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 1.25e-4]
+    np.testing.assert_allclose([float(schedule(s)) for s in steps], expected, rtol=1e-6)
+    clone = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(clone, keras_sslgan.HoldThenStepDecay)
+    assert float(clone(40)) == pytest.approx(2.5e-4)
+    for kwargs, match in (
+        ({"base": 0.0}, "base=0.0"),
+        ({"hold_steps": -1}, "hold_steps=-1"),
+        ({"decay_steps": 0}, "decay_steps=0"),
+        ({"decay_rate": 1.5}, "decay_rate=1.5"),
+    ):
+        arguments = {**dict(base=1e-3, hold_steps=0, decay_steps=1, decay_rate=0.9), **kwargs}
+        with pytest.raises(ValueError, match=match):
+            keras_sslgan.HoldThenStepDecay(**arguments)

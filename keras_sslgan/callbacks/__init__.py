@@ -1,9 +1,15 @@
 """Callbacks for training keras_sslgan models."""
 
+from keras_sslgan.callbacks.predicted_class_counts import PredictedClassCounts
 from keras_sslgan.callbacks.stop_on_non_finite_loss import StopOnNonFiniteLoss
 from keras_sslgan.callbacks.swap_classifier_ema_weights import (
     SwapClassifierEMAWeights,
     SwapDiscriminatorEMAWeights,
 )
 
-__all__ = ["StopOnNonFiniteLoss", "SwapClassifierEMAWeights", "SwapDiscriminatorEMAWeights"]
+__all__ = [
+    "PredictedClassCounts",
+    "StopOnNonFiniteLoss",
+    "SwapClassifierEMAWeights",
+    "SwapDiscriminatorEMAWeights",
+]

@@ -9,6 +9,7 @@ from keras_sslgan import losses
 from keras_sslgan.callbacks import StopOnNonFiniteLoss
 from keras_sslgan.data import check_labels
 from keras_sslgan.engine import backup, distribute, state
+from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
 from keras_sslgan.engine.stream import training_stream
 from keras_sslgan.networks.initialization import initialize_from_data
 
@@ -221,9 +222,16 @@ class SemiSupervisedGAN(keras.Model):
             return x
         return self.preprocessing(ops.cast(x, self.compute_dtype))
 
-    def class_logits(self, x, training=False):
-        """The K class logits (float32) of preprocessed `x` by the classifying network."""
-        outputs = self.classifying_network(x, training=training)
+    def class_logits(self, x, training=False, update_statistics=True):
+        """The K class logits (float32) of preprocessed `x` by the classifying network.
+
+        In training mode its batch-norm layers, if any, normalize by the batch's
+        statistics and move their moving statistics only where `update_statistics`
+        holds (a bool or a scalar bool tensor; `engine.batch_statistics`)."""
+        if training and update_statistics is not True:
+            outputs = call_with_batch_statistics(self.classifying_network, x, update_statistics)
+        else:
+            outputs = self.classifying_network(x, training=training)
         logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
         return ops.cast(logits[:, : self.num_classes], "float32")
 

@@ -15,6 +15,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
+from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
 from keras_sslgan.methods.triple_gan import TripleGAN
 
 
@@ -30,8 +31,8 @@ class GoodBadGAN(TripleGAN):
       on its pairs, entropy, balance, R_P on G's samples from
       `pseudo_discriminative_start`) plus `unlabeled_weight` x the logsumexp real/fake
       loss of its part of the unlabeled batch against B's samples
-      (`losses.logsumexp_discriminator_loss`, one pass of C over labeled, unlabeled and
-      bad examples, as FM-GAN's discriminator);
+      (`losses.logsumexp_discriminator_loss`; C's pass over the bad examples is one of
+      their own, so that a batch-norm C normalizes real and bad examples apart);
     - B, through the updated C, on feature matching of C's features (`"l1"`: the mean
       absolute distance of the means) plus `pull_away_weight` x the pull-away term on
       its batch (global under `tf.distribute`).
@@ -40,7 +41,9 @@ class GoodBadGAN(TripleGAN):
     against the updated C, as Bad GAN's generator follows its discriminator); C's real
     examples in the real/fake loss are its own part of the unlabeled batch (D's
     pseudo-labeled part stays D's); B matches the features of the whole unlabeled
-    batch; B's noise has the latent distribution of G's.
+    batch; B's noise has the latent distribution of G's; C's batch-norm moving
+    statistics (the ones it is evaluated with) move with real examples only: its passes
+    over B's samples, and its passes in B's update, leave them as they are.
 
     Args:
         generator: `keras.Model` G, `[noise, labels]` -> examples.
@@ -50,8 +53,8 @@ class GoodBadGAN(TripleGAN):
             (batch, d)]` (e.g. `keras_sslgan.networks.mnist_mlp_classifier(
             return_features=True)`).
         num_classes, latent_distribution, generated_batch_size,
-            discriminator_labeled_batch_size, pseudo_labeled_fraction, preprocessing,
-            seed: as in `TripleGAN`.
+            discriminator_labeled_batch_size, pseudo_labeled_fraction,
+            initialize_discriminator, preprocessing, seed: as in `TripleGAN`.
         bad_batch_size: int or `None`, B's samples per step (per replica); `None` uses
             the unlabeled batch size.
         **kwargs: base model arguments (`name`, ...).
@@ -102,6 +105,7 @@ class GoodBadGAN(TripleGAN):
         bad_batch_size=None,
         discriminator_labeled_batch_size=None,
         pseudo_labeled_fraction=0.5,
+        initialize_discriminator=True,
         preprocessing=None,
         seed=None,
         **kwargs,
@@ -115,6 +119,7 @@ class GoodBadGAN(TripleGAN):
             generated_batch_size=generated_batch_size,
             discriminator_labeled_batch_size=discriminator_labeled_batch_size,
             pseudo_labeled_fraction=pseudo_labeled_fraction,
+            initialize_discriminator=initialize_discriminator,
             preprocessing=preprocessing,
             seed=seed,
             **kwargs,
@@ -213,9 +218,10 @@ class GoodBadGAN(TripleGAN):
         noise = self.sample_noise(batch_size, self.bad_latent_dim, self.latent_distribution)
         return self.bad_generator(noise, training=training)
 
-    def classify(self, x):
-        """`(logits, features)` of C in training mode, float32, the K class logits."""
-        logits, features = self.classifier_network(x, training=True)
+    def classify(self, x, update_statistics=True):
+        """`(logits, features)` of C in training mode, float32, the K class logits; C's
+        batch-norm moving statistics, if any, moved only where `update_statistics`."""
+        logits, features = call_with_batch_statistics(self.classifier_network, x, update_statistics)
         return ops.cast(logits[:, : self.num_classes], "float32"), ops.cast(features, "float32")
 
     def train_step(self, data):
@@ -225,29 +231,29 @@ class GoodBadGAN(TripleGAN):
         )
         num_bad = self.bad_batch_size or ops.shape(x_unlabeled)[0]
         num_labeled = ops.shape(x_labeled)[0]
-        num_known = num_labeled + ops.shape(x_classified)[0]
 
-        # C: Triple-GAN's loss, and the unlabeled batch told from B's samples.
+        # C: Triple-GAN's loss, and the unlabeled batch told from B's samples. Real and
+        # bad examples are normalized in passes of their own, and only the real ones
+        # move C's batch-norm statistics (those it is evaluated with).
         x_bad = self.generate_bad(num_bad, training=True)
         with tf.GradientTape() as tape:
-            logits, _ = self.classify(ops.concatenate([x_labeled, x_classified, x_bad], axis=0))
+            logits, _ = self.classify(ops.concatenate([x_labeled, x_classified], axis=0))
+            bad_logits, _ = self.classify(x_bad, update_statistics=False)
             c_loss, c_terms = self.compute_classifier_loss(
-                y_labeled, logits[:num_known], x_classified, y_generated
+                y_labeled, logits, x_classified, y_generated
             )
-            unsupervised = losses.logsumexp_discriminator_loss(
-                logits[num_labeled:num_known], logits[num_known:]
-            )
+            unsupervised = losses.logsumexp_discriminator_loss(logits[num_labeled:], bad_logits)
             c_loss = c_loss + self.unlabeled_weight * unsupervised
         self.update("classifier_network", tape, c_loss)
 
-        # B: a complement generator on the updated C's features.
+        # B: a complement generator on the updated C's features; C is its critic here,
+        # and its batch-norm statistics stay as they are.
         distance = losses.feature_matching_distance(self.feature_distance)
-        num_unlabeled = ops.shape(x_unlabeled)[0]
+        _, real = self.classify(x_unlabeled, update_statistics=False)
         with tf.GradientTape() as tape:
-            _, features = self.classify(
-                ops.concatenate([x_unlabeled, self.generate_bad(num_bad, training=True)], 0)
+            _, bad = self.classify(
+                self.generate_bad(num_bad, training=True), update_statistics=False
             )
-            real, bad = features[:num_unlabeled], features[num_unlabeled:]
             matching = distance(distribute.global_mean(real), distribute.global_mean(bad))
             pull_away = losses.pull_away_loss(distribute.global_batch(bad))
             b_loss = matching + self.pull_away_weight * pull_away

@@ -73,6 +73,9 @@ class TripleGAN(SemiSupervisedGAN):
         pseudo_labeled_fraction: float in [0, 1), the part of the unlabeled batch D
             sees as real pairs with C's labels (the authors': 400 of 500, 0.8). 0 is
             the paper's game, with the labeled pairs D's only real ones.
+        initialize_discriminator: bool, whether `fit` sets D's weight-normalized
+            layers from data before the first step, as C's (the authors' MNIST code
+            initializes no layer of D: `False`).
         preprocessing: `keras.layers.Layer` or `None`, applied to real data.
         seed: int or `None`. Seed of the noise and of the data order.
         **kwargs: base model arguments (`name`, ...).
@@ -129,6 +132,7 @@ class TripleGAN(SemiSupervisedGAN):
         generated_batch_size=None,
         discriminator_labeled_batch_size=None,
         pseudo_labeled_fraction=0.5,
+        initialize_discriminator=True,
         preprocessing=None,
         seed=None,
         **kwargs,
@@ -160,6 +164,7 @@ class TripleGAN(SemiSupervisedGAN):
         self.generated_batch_size = generated_batch_size
         self.discriminator_labeled_batch_size = discriminator_labeled_batch_size
         self.pseudo_labeled_fraction = float(pseudo_labeled_fraction)
+        self.initialize_discriminator = bool(initialize_discriminator)
         self.latent_dim = generator.inputs[0].shape[-1]
         # Steps of `pretrain_classifier` done; saved with the model.
         self.pretraining_steps = self.add_weight(
@@ -412,17 +417,26 @@ class TripleGAN(SemiSupervisedGAN):
         """R_P = CE(C(G(z, y)), y) on fresh samples of G, counted from step
         `pseudo_discriminative_start` on (0 before).
 
-        It is computed at every step and multiplied by 0 before its start: a conditional
-        around it would hold the generator's cross-replica batch norm, which
-        `tf.distribute` does not allow inside control flow.
+        C sees G's samples in a pass of their own (normalized by their own batch
+        statistics, as in the authors' code, where each batch is a pass of its own).
+        Before the start the pass is made and multiplied by 0, its batch-norm moving
+        statistics put back: a conditional around it would hold the generator's
+        cross-replica batch norm, which `tf.distribute` does not allow inside control
+        flow, and C's moving statistics, those it is evaluated with, must be of data
+        alone until C learns from G (the authors' C never sees G's samples before epoch
+        300 of 1,000).
         """
         if not self.pseudo_discriminative_weight:
             return ops.zeros(())
-        logits = self.class_logits(self.generate(labels, training=True), training=True)
         # The C update of step s runs when D's optimizer has made s + 1 updates.
         step = self.optimizer_of("discriminator").iterations - 1
-        counts = ops.cast(step >= self.pseudo_discriminative_start, "float32")
-        return counts * losses.supervised_loss(labels, logits, self.num_classes)
+        counts = step >= self.pseudo_discriminative_start
+        logits = self.class_logits(
+            self.generate(labels, training=True), training=True, update_statistics=counts
+        )
+        return ops.cast(counts, "float32") * losses.supervised_loss(
+            labels, logits, self.num_classes
+        )
 
     # --- Pre-training and initialization ----------------------------------------------
 
@@ -480,10 +494,12 @@ class TripleGAN(SemiSupervisedGAN):
         return history
 
     def initialize_networks(self, x_unlabeled):
-        """Data-dependent initialization of D (with C's labels of the examples, or
-        uniform random ones) and, unless it was pre-trained, of C."""
+        """Data-dependent initialization of C, unless it was pre-trained, and of D (with
+        C's labels of the examples) unless `initialize_discriminator` is False."""
         if int(self.pretraining_steps.numpy()) == 0:
             initialize_from_data(self.classifier_network, x_unlabeled)
+        if not self.initialize_discriminator:
+            return
         labels = ops.argmax(self.class_logits(x_unlabeled, training=False), axis=-1)
         initialize_from_data(self.discriminator, [x_unlabeled, ops.cast(labels, "int32")])
 
@@ -495,6 +511,7 @@ class TripleGAN(SemiSupervisedGAN):
                 "generated_batch_size": self.generated_batch_size,
                 "discriminator_labeled_batch_size": self.discriminator_labeled_batch_size,
                 "pseudo_labeled_fraction": self.pseudo_labeled_fraction,
+                "initialize_discriminator": self.initialize_discriminator,
             }
         )
         return config

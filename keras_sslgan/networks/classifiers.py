@@ -45,7 +45,7 @@ def mlp_classifier(
         seed=seed,
     )
     outputs = trunk.outputs if return_features else trunk.outputs[0]
-    return keras.Model(trunk.inputs, outputs, name=name)
+    return keras.Model(trunk.input, outputs, name=name)
 
 
 def mnist_mlp_classifier(

@@ -24,12 +24,18 @@ def conditional_mlp_generator(
     output_shape,
     hidden_units=(500, 500),
     output_activation="sigmoid",
+    batch_norm_scale=False,
+    batch_norm_epsilon=1e-3,
+    batch_norm_momentum=0.99,
     name="conditional_generator",
 ):
     """G(z, y): `[noise (batch, latent_dim), labels (batch,)]` -> examples.
 
     Each hidden layer (Dense + synchronized batch norm + softplus) and the
     weight-normalized output layer take the one-hot label concatenated to their input.
+    The batch norm of Li et al.'s MNIST code (Lasagne's `batch_norm`) learns a scale and
+    has epsilon 1e-4 and momentum 0.9: `batch_norm_scale=True, batch_norm_epsilon=1e-4,
+    batch_norm_momentum=0.9` (`keras_sslgan.recipes.li_mnist` passes them).
 
     Args:
         latent_dim: int, size of the noise vector.
@@ -37,6 +43,9 @@ def conditional_mlp_generator(
         output_shape: tuple, shape of one generated example.
         hidden_units: tuple of ints, widths of the hidden layers.
         output_activation: activation of the output (`"sigmoid"` for pixels in [0, 1]).
+        batch_norm_scale: bool, whether the batch norm learns a scale (gamma).
+        batch_norm_epsilon: float, added to the batch variance.
+        batch_norm_momentum: float, of the moving statistics.
         name: str, model name.
 
     Returns:
@@ -49,7 +58,12 @@ def conditional_mlp_generator(
     for units in hidden_units:
         x = keras.layers.Concatenate()([x, y])
         x = keras.layers.Dense(units, use_bias=False)(x)
-        x = keras.layers.BatchNormalization(scale=False, synchronized=True)(x)
+        x = keras.layers.BatchNormalization(
+            momentum=batch_norm_momentum,
+            epsilon=batch_norm_epsilon,
+            scale=batch_norm_scale,
+            synchronized=True,
+        )(x)
         x = keras.layers.Activation("softplus")(x)
     x = keras.layers.Concatenate()([x, y])
     x = WeightNormDense(math.prod(output_shape), activation=output_activation, name="output")(x)
@@ -63,6 +77,8 @@ def pair_discriminator(
     hidden_units=(1000, 500, 250, 250, 250),
     input_noise=0.3,
     hidden_noise=0.5,
+    train_output_scale=True,
+    label_twice_after_first=False,
     seed=None,
     name="pair_discriminator",
 ):
@@ -70,7 +86,14 @@ def pair_discriminator(
 
     The weight-normalized ReLU MLP of the FM-GAN discriminator, with Gaussian noise of
     std `input_noise` on the input and `hidden_noise` after each hidden layer (training
-    only), and the one-hot label concatenated to the input of every layer.
+    only), and the one-hot label concatenated to the input of every layer. The hidden
+    layers' weight-norm scales are not trained.
+
+    Li et al.'s MNIST D (zhenxuan00/triple-gan, `x2y_yz2x_xy2p_ssl_mnist.py`, lines
+    214-235) differs in two details, both options here: its output layer's scale is not
+    trained either (`nn.DenseLayer`'s default, `train_output_scale=False`), and after the
+    first hidden layer the label is concatenated before the noise and again after it,
+    so the second layer sees y twice, once noisy (`label_twice_after_first=True`).
 
     Args:
         input_shape: tuple, shape of one example.
@@ -78,6 +101,8 @@ def pair_discriminator(
         hidden_units: tuple of ints, widths of the hidden layers.
         input_noise: float, std of the noise added to the input.
         hidden_noise: float, std of the noise added after each hidden layer.
+        train_output_scale: bool, whether the output layer's weight-norm scale is trained.
+        label_twice_after_first: bool, the authors' layout after the first layer.
         seed: int or `None`, seed of the noise layers.
         name: str, model name.
 
@@ -98,7 +123,9 @@ def pair_discriminator(
         x = keras.layers.Concatenate()([x, y])
         # Hidden scales stay at their initial values, as in the FM-GAN discriminator.
         x = WeightNormDense(units, activation="relu", train_scale=False, name=f"dense_{i}")(x)
+        if i == 0 and label_twice_after_first:
+            x = keras.layers.Concatenate()([x, y])
         x = noise(hidden_noise, i + 1)(x)
     x = keras.layers.Concatenate()([x, y])
-    logit = WeightNormDense(1, name="logit")(x)
+    logit = WeightNormDense(1, train_scale=train_output_scale, name="logit")(x)
     return keras.Model([images, labels], logit, name=name)

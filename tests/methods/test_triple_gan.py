@@ -239,7 +239,7 @@ def test_the_mnist_recipe_mlp_classifier_starts_as_the_fm_gan_discriminator():
     assert len(c_weights) == len(fm_gan.discriminator.weights)
     for a, b in zip(c_weights, fm_gan.discriminator.weights, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    conv = keras_sslgan.recipes.li_mnist("conv", steps=1000)
+    conv = keras_sslgan.recipes.li_mnist("conv", budget=True, steps=1000)
     assert conv.pseudo_discriminative_start == 300
     assert len(conv.classifier_network.losses) == 1  # the weight decay on the output
 

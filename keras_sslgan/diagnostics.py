@@ -1,0 +1,132 @@
+"""What a trained generator makes: how varied its samples are, and whether a conditional
+generator makes the class it is asked for.
+
+A conditional generator G(z, y) can ignore its noise and make one image per class (mode
+collapse), which neither the losses nor the classifier's accuracy show. Two numbers per
+class show it:
+
+- diversity: the mean over pixels of the standard deviation over samples of G(z, y),
+  divided by that of the real examples of class y (1: as varied as the data; 0: one
+  image whatever z);
+- label fidelity: the share of G(z, y) that the model's classifier calls y.
+
+Samples are drawn with the generator's batch statistics (as in training, and as the
+papers draw their figures), its moving statistics left as they were, from a noise of its
+own (`seed`): drawing them does not change the model or its random streams.
+"""
+
+import numpy as np
+from keras import ops
+
+from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
+
+
+def diversity(samples, reference, pool=1):
+    """`mean_pixels(std_samples(samples)) / mean_pixels(std_examples(reference))`.
+
+    With `pool > 1` images `(n, h, w, c)` are first averaged over `pool x pool` blocks,
+    which leaves out variety at the scale of single pixels (speckle).
+
+    The ratio sees any variety: a generator that draws one shape per class with a
+    brightness or speckle that follows z scores well above 0 (measured on MNIST: about
+    0.5 for rows that look alike, BENCHMARKS.md). Look at the samples too.
+
+    Args:
+        samples, reference: arrays `(n, ...)` of examples on one scale, n >= 2.
+        pool: int >= 1, the block size for images (1: the pixels as they are).
+
+    Returns:
+        float >= 0: 0 when every sample is the same; about 1 for samples as varied as
+        `reference`.
+    """
+    samples, reference = (np.asarray(a, "float64") for a in (samples, reference))
+    for name, value in (("samples", samples), ("reference", reference)):
+        if value.ndim < 2 or len(value) < 2:
+            raise ValueError(
+                f"`{name}` must hold at least 2 examples. Received shape: {value.shape}"
+            )
+    if int(pool) != pool or pool < 1:
+        raise ValueError(f"`pool` must be an integer >= 1. Received: pool={pool!r}")
+    if pool > 1:
+        samples, reference = _block_means(samples, pool), _block_means(reference, pool)
+    spread = reference.std(axis=0).mean()
+    if spread == 0:
+        raise ValueError("The `reference` examples are all the same: no spread to compare with.")
+    return float(samples.std(axis=0).mean() / spread)
+
+
+def generated_examples(model, num_samples, labels=None, seed=0):
+    """`num_samples` examples of the model's generator (with `labels` for a conditional
+    one: an int, or an array of `num_samples` ints), after preprocessing, as numpy.
+
+    Batch statistics, moving statistics kept; the noise drawn from `seed` in the
+    model's latent distribution (not from the model's random stream)."""
+    rng = np.random.default_rng(seed)
+    generator = model.generator
+    latent_dim = int(generator.inputs[0].shape[-1])
+    shape = (num_samples, latent_dim)
+    if getattr(model, "latent_distribution", "uniform") == "uniform":
+        noise = rng.uniform(size=shape)
+    else:
+        noise = rng.standard_normal(shape)
+    inputs = noise.astype("float32")
+    if len(generator.inputs) == 2:
+        if labels is None:
+            raise ValueError("A conditional generator needs `labels`. Received: labels=None")
+        labels = np.broadcast_to(np.asarray(labels, "int32"), (num_samples,))
+        inputs = [inputs, labels]
+    outputs = call_with_batch_statistics(generator, inputs, update=False)
+    return ops.convert_to_numpy(ops.cast(outputs, "float32"))
+
+
+def generator_report(model, x, y=None, num_samples=100, seed=0):
+    """Diversity (and, for a conditional generator, label fidelity) of the generator of
+    `model`, per class.
+
+    Args:
+        model: a keras_sslgan model with a `generator` (`FeatureMatchingGAN`, `BadGAN`:
+            one row; `TripleGAN`, `GoodBadGAN`: G(z, y), one row per class).
+        x: real examples as the model takes them (its `preprocessing` is applied to
+            them, so that they are on the generator's scale).
+        y: their labels, for a conditional generator.
+        num_samples: int >= 2, samples per class (per row).
+        seed: int, of the noise.
+
+    Returns:
+        dict: `"diversity"`, a list with one float per class (one float for an
+        unconditional generator), and for a conditional generator `"label_fidelity"`,
+        the share of each class's samples the classifier (the weights the model holds,
+        its moving averages after `fit`) calls that class.
+    """
+    if not hasattr(model, "generator"):
+        raise ValueError(f"{type(model).__name__} has no generator to report on.")
+    if int(num_samples) != num_samples or num_samples < 2:
+        raise ValueError(f"`num_samples` must be an integer >= 2. Received: {num_samples!r}")
+    real = ops.convert_to_numpy(ops.cast(model.preprocess(x), "float32"))
+    if len(model.generator.inputs) != 2:
+        samples = generated_examples(model, num_samples, seed=seed)
+        return {"diversity": diversity(samples, real)}
+    if y is None:
+        raise ValueError("A conditional generator's report needs the labels `y` of `x`.")
+    y = np.asarray(y).reshape(-1)
+    report = {"diversity": [], "label_fidelity": []}
+    for k in range(model.num_classes):
+        samples = generated_examples(model, num_samples, labels=k, seed=seed + k)
+        report["diversity"].append(diversity(samples, real[y == k]))
+        logits = model.class_logits(samples, training=False)
+        predicted = ops.convert_to_numpy(ops.argmax(logits, axis=-1))
+        report["label_fidelity"].append(float(np.mean(predicted == k)))
+    return report
+
+
+def _block_means(images, pool):
+    """`(n, h // pool, w // pool, c)`: the means of `pool x pool` blocks of `(n, h, w, c)`
+    images (rows and columns past the last whole block left out)."""
+    if images.ndim != 4:
+        raise ValueError(
+            f"`pool` > 1 needs images of shape (n, h, w, c). Received shape: {images.shape}"
+        )
+    n, h, w, c = images.shape
+    h, w = h // pool * pool, w // pool * pool
+    blocks = images[:, :h, :w].reshape(n, h // pool, pool, w // pool, pool, c)
+    return blocks.mean(axis=(2, 4))

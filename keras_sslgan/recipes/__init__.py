@@ -1,0 +1,53 @@
+"""The papers' configured models: networks, optimizers and schedule in one call.
+
+A recipe is a card: every setting the authors' code uses, named, with its file and line
+beside it (`SALIMANS_MNIST`, `DAI_MNIST`, `LI_MNIST`, pinned by tests/test_recipes.py).
+Settings chosen for our CPU budget are a second card, `budget=True`, chosen on a
+validation split (BENCHMARKS.md says where). Examples, benchmarks and tests build their
+models here, so that a setting changed once is changed everywhere.
+"""
+
+from keras_sslgan.recipes.dai import (
+    DAI_MNIST,
+    DAI_MNIST_RUN,
+    dai_mnist,
+    dequantize,
+    mnist_density_model,
+)
+from keras_sslgan.recipes.li import (
+    CLASSIFIERS,
+    LI_MNIST,
+    LI_MNIST_BUDGET,
+    LI_MNIST_RUN,
+    good_bad_mnist,
+    li_mnist,
+    li_mnist_batches,
+)
+from keras_sslgan.recipes.salimans import (
+    SALIMANS_MNIST,
+    SALIMANS_MNIST_BUDGET,
+    SALIMANS_MNIST_RUN,
+    salimans_mnist,
+)
+
+MNIST_METHODS = ("fm_gan", "supervised", "triple_gan", "bad_gan", "good_bad_gan")
+
+__all__ = [
+    "CLASSIFIERS",
+    "DAI_MNIST",
+    "DAI_MNIST_RUN",
+    "LI_MNIST",
+    "LI_MNIST_BUDGET",
+    "LI_MNIST_RUN",
+    "MNIST_METHODS",
+    "SALIMANS_MNIST",
+    "SALIMANS_MNIST_BUDGET",
+    "SALIMANS_MNIST_RUN",
+    "dai_mnist",
+    "dequantize",
+    "good_bad_mnist",
+    "li_mnist",
+    "li_mnist_batches",
+    "mnist_density_model",
+    "salimans_mnist",
+]
