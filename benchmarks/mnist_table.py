@@ -445,12 +445,19 @@ def method_color(row):
 
 def legend(row, rows=()):
     """A row's method by name, with its settings when another of `rows` has the same
-    method (`row`: a `describe` string)."""
-    method_and_flags = row.split(", ", 1)[1].rsplit(", ", 1)[0]
+    method and other settings, and its version when another has the same settings
+    (`row`: a `describe` string)."""
+    version, rest = row.split(", ", 1)
+    method_and_flags = rest.rsplit(", ", 1)[0]
     method, _, flags = method_and_flags.partition(" ")
     same = [r for r in rows if row_method(r) == method]
+    same_flags = [r for r in same if r.split(", ", 1)[1].rsplit(", ", 1)[0] == method_and_flags]
     name = METHOD_NAMES.get(method, method)
-    return f"{name} {flags}" if len(same) > 1 and flags else name
+    if flags and len(same_flags) < len(same):
+        name = f"{name} {flags}"
+    if len(same_flags) > 1:
+        name = f"{name} ({version.removeprefix('keras_sslgan ')})"
+    return name
 
 
 def plot_accuracy_over_time(results, defaults, path, labels=(20, 100)):

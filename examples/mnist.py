@@ -700,6 +700,8 @@ def run(**settings):
             model, x_test, y_test if conditional else None
         )
         print(f"generator: {format_report(generator)}")
+    # The trained model (its averaged weights), for what the summary does not say.
+    model.save(os.path.join(args.output_dir, "model.keras"))
     summary = {
         "method": args.method,
         # Every setting that defines the run (what a benchmark keys it by).
@@ -770,7 +772,7 @@ def run(**settings):
     }
     with open(os.path.join(args.output_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
-    print(f"wrote {written} ({summary['seconds_per_epoch']:.1f} s/epoch)")
+    print(f"wrote {written}, model.keras ({summary['seconds_per_epoch']:.1f} s/epoch)")
     return summary
 
 

@@ -21,19 +21,11 @@ from keras import ops
 from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
 
 
-def diversity(samples, reference, pool=1):
+def diversity(samples, reference):
     """`mean_pixels(std_samples(samples)) / mean_pixels(std_examples(reference))`.
-
-    With `pool > 1` images `(n, h, w, c)` are first averaged over `pool x pool` blocks,
-    which leaves out variety at the scale of single pixels (speckle).
-
-    The ratio sees any variety: a generator that draws one shape per class with a
-    brightness or speckle that follows z scores well above 0 (measured on MNIST: about
-    0.5 for rows that look alike, BENCHMARKS.md). Look at the samples too.
 
     Args:
         samples, reference: arrays `(n, ...)` of examples on one scale, n >= 2.
-        pool: int >= 1, the block size for images (1: the pixels as they are).
 
     Returns:
         float >= 0: 0 when every sample is the same; about 1 for samples as varied as
@@ -45,10 +37,6 @@ def diversity(samples, reference, pool=1):
             raise ValueError(
                 f"`{name}` must hold at least 2 examples. Received shape: {value.shape}"
             )
-    if int(pool) != pool or pool < 1:
-        raise ValueError(f"`pool` must be an integer >= 1. Received: pool={pool!r}")
-    if pool > 1:
-        samples, reference = _block_means(samples, pool), _block_means(reference, pool)
     spread = reference.std(axis=0).mean()
     if spread == 0:
         raise ValueError("The `reference` examples are all the same: no spread to compare with.")
@@ -89,7 +77,8 @@ def generator_report(model, x, y=None, num_samples=100, seed=0):
         x: real examples as the model takes them (its `preprocessing` is applied to
             them, so that they are on the generator's scale).
         y: their labels, for a conditional generator.
-        num_samples: int >= 2, samples per class (per row).
+        num_samples: int >= 2, samples per class (per row), drawn in one batch of
+            every class for a conditional generator.
         seed: int, of the noise.
 
     Returns:
@@ -109,24 +98,15 @@ def generator_report(model, x, y=None, num_samples=100, seed=0):
     if y is None:
         raise ValueError("A conditional generator's report needs the labels `y` of `x`.")
     y = np.asarray(y).reshape(-1)
+    # One batch holding every class equally, as G's training batches do: its batch
+    # statistics are those G learned with (a batch of one class would be normalized
+    # by statistics G never met).
+    labels = np.repeat(np.arange(model.num_classes), num_samples)
+    samples = generated_examples(model, len(labels), labels=labels, seed=seed)
+    logits = model.class_logits(samples, training=False)
+    predicted = ops.convert_to_numpy(ops.argmax(logits, axis=-1))
     report = {"diversity": [], "label_fidelity": []}
     for k in range(model.num_classes):
-        samples = generated_examples(model, num_samples, labels=k, seed=seed + k)
-        report["diversity"].append(diversity(samples, real[y == k]))
-        logits = model.class_logits(samples, training=False)
-        predicted = ops.convert_to_numpy(ops.argmax(logits, axis=-1))
-        report["label_fidelity"].append(float(np.mean(predicted == k)))
+        report["diversity"].append(diversity(samples[labels == k], real[y == k]))
+        report["label_fidelity"].append(float(np.mean(predicted[labels == k] == k)))
     return report
-
-
-def _block_means(images, pool):
-    """`(n, h // pool, w // pool, c)`: the means of `pool x pool` blocks of `(n, h, w, c)`
-    images (rows and columns past the last whole block left out)."""
-    if images.ndim != 4:
-        raise ValueError(
-            f"`pool` > 1 needs images of shape (n, h, w, c). Received shape: {images.shape}"
-        )
-    n, h, w, c = images.shape
-    h, w = h // pool * pool, w // pool * pool
-    blocks = images[:, :h, :w].reshape(n, h // pool, pool, w // pool, pool, c)
-    return blocks.mean(axis=(2, 4))

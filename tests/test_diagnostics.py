@@ -128,18 +128,20 @@ def test_drawing_samples_leaves_the_model_as_it_was():
     assert again == report  # the noise is the report's own, from `seed`
 
 
-def test_pooled_diversity_averages_blocks_before_the_spread():
-    # Two 4x4 images: block means (pool 2) of the first are all 0, of the second all 1;
-    # speckle inside a block does not change its mean.
-    a = np.zeros((4, 4, 1))
-    b = np.ones((4, 4, 1))
-    checks = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1]], float)
-    speckled = 2 * checks[..., None]  # values 0 and 2, block means 1
-    reference = np.stack([a, b])
-    assert diagnostics.diversity(np.stack([b, speckled]), reference, pool=2) == 0.0
-    # Pixel by pixel: {1, 0} or {1, 2}, std 0.5, as the reference's {0, 1}.
-    assert diagnostics.diversity(np.stack([b, speckled]), reference, pool=1) == pytest.approx(1)
-    with pytest.raises(ValueError, match="pool=0"):
-        diagnostics.diversity(reference, reference, pool=0)
-    with pytest.raises(ValueError, match="needs images"):
-        diagnostics.diversity(np.ones((3, 5)), np.eye(5)[:3], pool=2)
+def test_a_conditional_report_draws_every_class_in_one_batch_as_g_trains():
+    """G normalizes its class bands by batch statistics: in a batch of every class each
+    class's band stands out, in a batch of one class all bands are normalized away (and
+    the classifier would call every sample class 0)."""
+    noise = keras.Input((PIXELS,))
+    labels = keras.Input((), dtype="int32")
+    one_hot = keras.layers.CategoryEncoding(NUM_CLASSES, output_mode="one_hot")(labels)
+    band = keras.layers.Dense(PIXELS, use_bias=False, name="band")(one_hot)
+    spread = keras.layers.Dense(PIXELS, use_bias=False, name="spread")(noise)
+    mixed = keras.layers.Add()([band, spread])
+    normalized = keras.layers.BatchNormalization(center=False, scale=False)(mixed)
+    generator = keras.Model([noise, labels], keras.layers.Reshape(SHAPE)(normalized))
+    generator.get_layer("band").set_weights([band_masks()])
+    generator.get_layer("spread").set_weights([0.01 * np.eye(PIXELS, dtype="float32")])
+    x, y = real_examples()
+    report = diagnostics.generator_report(triple_gan(generator), x, y)
+    assert report["label_fidelity"] == [1.0] * NUM_CLASSES

@@ -380,8 +380,8 @@ def test_mnist_example_holds_out_a_validation_set(data_dir, tmp_path):
         mnist.main(argv + ["--validation", "60000"])
     with pytest.raises(ValueError, match="--validation"):
         mnist.main(argv + ["--validation", "100", "--test-every-epoch"])
-    with pytest.raises(ValueError, match="decay_fraction=0"):
-        mnist.main(argv + ["--decay-fraction", "0"])
+    with pytest.raises(ValueError, match="decay_fraction=-0.5"):
+        mnist.main(argv + ["--decay-fraction", "-0.5"])
     with pytest.raises(ValueError, match="labeled_batch_size=0"):
         mnist.main(argv + ["--labeled-batch-size", "0"])
 
@@ -934,3 +934,38 @@ def test_conv_step_speed_times_both_models_of_the_cats_dogs_example(monkeypatch,
     for name, images in (("FM-GAN", 300), ("supervised only", 100)):
         ms, per_second = timed[name]
         assert ms > 0 and abs(per_second - images / ms * 1e3) <= 1e-2 * per_second
+
+
+def test_reference_budget_records_and_draws_a_finished_run(tmp_path, monkeypatch):
+    reference = load_benchmark("reference_budget", monkeypatch)
+    summary = {
+        "settings": {"recipe": "paper", "method": "fm_gan", "validation": 10_000},
+        "labels": 20,
+        "seed": 0,
+        "test_accuracy": 0.7,
+        "validation_accuracy_per_epoch": [0.2, 0.5, 0.6],
+        "validation_class_counts_per_epoch": [[10] * 10, [12] * 5 + [8] * 5, [20] + [9] * 9],
+    }
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(summary))
+    results = tmp_path / "runs.jsonl"
+    argv = ["--from-summary", str(path), "--results", str(results), "--docs-dir", str(tmp_path)]
+    reference.main(argv)
+    assert json.loads(results.read_text())["test_accuracy"] == 0.7
+    assert os.path.getsize(tmp_path / "fm_gan_reference_budget.png") > 10_000
+    summary["settings"]["recipe"] = "budget"
+    path.write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match="is not a run of"):
+        reference.main(argv)
+
+
+def test_table_legends_name_the_settings_or_the_version_that_tell_rows_apart(monkeypatch):
+    table = load_benchmark("mnist_table", monkeypatch)
+    old = "keras_sslgan 0.3.0.dev0, triple_gan --batch-size 100, 1500 s"
+    new = "keras_sslgan 0.3.0.dev2, triple_gan --batch-size 100, 1500 s"
+    other = "keras_sslgan 0.3.0.dev2, triple_gan --batch-size 50, 1500 s"
+    fm_gan = "keras_sslgan 0.3.0.dev2, fm_gan --batch-size 25, 1500 s"
+    assert table.legend(fm_gan, [fm_gan, old]) == "FM-GAN"
+    assert table.legend(old, [old, new]) == "Triple-GAN (0.3.0.dev0)"
+    assert table.legend(other, [old, new, other]) == "Triple-GAN --batch-size 50"
+    assert table.legend(new, [old, new, other]) == "Triple-GAN --batch-size 100 (0.3.0.dev2)"

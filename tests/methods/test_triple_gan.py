@@ -250,3 +250,24 @@ def test_predict_is_the_softmax_of_the_classifier_network():
     model = tiny_triple_gan()
     expected = tf.nn.softmax(model.classifier_network(model.preprocess(x))).numpy()
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-6)
+
+
+def test_the_discriminator_is_initialized_from_data_only_when_asked():
+    """The authors' D starts from weight-norm scales 1 and biases 0; ours by default from
+    data, as C."""
+    x, _ = synthetic_images()
+    for initialize in (True, False):
+        keras.utils.set_random_seed(0)
+        model = keras_sslgan.TripleGAN(
+            generator=networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,)),
+            discriminator=networks.pair_discriminator(SHAPE, NUM_CLASSES, hidden_units=(8,)),
+            classifier_network=networks.mlp_classifier(SHAPE, NUM_CLASSES, hidden_units=(8,)),
+            num_classes=NUM_CLASSES,
+            initialize_discriminator=initialize,
+        )
+        assert model.get_config()["initialize_discriminator"] is initialize
+        model.initialize_networks(tf.constant(x.astype("float32") / 255))
+        scale = np.asarray(model.discriminator.get_layer("dense_0").scale)
+        assert np.all(scale == 1.0) is not initialize
+        classifier_scale = np.asarray(model.classifier_network.get_layer("dense_0").scale)
+        assert not np.all(classifier_scale == 1.0)  # C always, unless pre-trained
