@@ -168,28 +168,19 @@ def salimans_mnist(
         model = SupervisedBaseline(discriminator, 10, preprocessing=preprocessing, seed=seed)
         model.compile(c_optimizer=d_optimizer, **compile_kwargs)
         return model
+    common = dict(
+        generator=generator,
+        discriminator=discriminator,
+        num_classes=10,
+        head=head,
+        generated_batch_size=generated_batch_size,
+        preprocessing=preprocessing,
+        seed=seed,
+    )
     if method == "bad_gan":
-        model = BadGAN(
-            generator=generator,
-            discriminator=discriminator,
-            num_classes=10,
-            density_model=density_model,
-            head=head,
-            generated_batch_size=generated_batch_size,
-            preprocessing=preprocessing,
-            seed=seed,
-        )
+        model = BadGAN(density_model=density_model, **common)
     else:
-        model = FeatureMatchingGAN(
-            generator=generator,
-            discriminator=discriminator,
-            num_classes=10,
-            head=head,
-            generator_loss=generator_loss,
-            generated_batch_size=generated_batch_size,
-            preprocessing=preprocessing,
-            seed=seed,
-        )
+        model = FeatureMatchingGAN(generator_loss=generator_loss, **common)
     model.compile(
         d_optimizer=d_optimizer,
         g_optimizer=adam(card["g_learning_rate"], card["g_beta_1"]),
