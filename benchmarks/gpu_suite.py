@@ -6,7 +6,7 @@ Runs at once, as separate processes sharing the one GPU (each lets its memory gr
 instead of taking it all):
 
 (a) MNIST with 100 labels, the FM-GAN recipe of Salimans et al. (batch 100), on 3 seeds
-    side by side: `examples/mnist.py --budget-seconds`, each for `--mnist-seconds` of
+    side by side: `benchmarks/mnist_run.py --budget-seconds`, each for `--mnist-seconds` of
     wall clock, its schedule fitted to the steps that fit (timed on the GPU while the
     other processes run), and at most the paper's 300 epochs.
 (b) Cats vs dogs on the Kaggle photos at 64x64 with 100 labels: the SSL-GAN and the
@@ -57,7 +57,13 @@ def commands(args):
     common = ["--dtype-policy", args.dtype_policy, "--verbose", "2"]
     if args.jit_compile:
         common.append("--jit-compile")
-    mnist = [os.path.join(examples, "mnist.py"), "--data-dir", mnist_dir, "--labels", "100"]
+    mnist = [
+        os.path.join(ROOT, "benchmarks", "mnist_run.py"),
+        "--data-dir",
+        mnist_dir,
+        "--labels",
+        "100",
+    ]
     mnist += ["--batch-size", "100", "--budget-seconds", f"{args.mnist_seconds:g}"]
     mnist += ["--test-every-epoch", "--max-epochs", "3" if args.tiny else "300"]
     cats_dogs = [os.path.join(examples, "cats_dogs.py"), "--data-dir", photos]

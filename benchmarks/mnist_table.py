@@ -1,6 +1,6 @@
 """The semi-supervised MNIST table: labels x seeds, beside the published results.
 
-Calls `run` of `examples/mnist.py` for every (labels, seed) pair not yet in the results
+Calls `run` of `benchmarks/mnist_run.py` for every (labels, seed) pair not yet in the results
 file, appending one JSON line per finished run (its method and settings, final-epoch EMA
 test accuracy, seconds per epoch, package version, date). A run is keyed by its method,
 every setting of the example that defines it, and the package version: an interrupted
@@ -39,8 +39,9 @@ import hashlib
 import json
 import os
 
+import mnist_run
 import numpy as np
-from common import ROOT, append_result, load_example, read_results, write_block
+from common import ROOT, append_result, read_results, write_block
 from packaging.version import Version
 
 import keras_sslgan
@@ -281,7 +282,7 @@ def equal_compute_block(results, defaults):
         {describe(r, defaults) for r in summary_runs(results, defaults)}, key=method_order
     )
     parts.append(
-        "Rows' options (of `examples/mnist.py`, beside `--budget-seconds`):\n"
+        "Rows' options (of `benchmarks/mnist_run.py`, beside `--budget-seconds`):\n"
         + "\n".join(f"- {legend(row, rows)}: `{row}`" for row in rows)
     )
     return "\n\n".join(parts)
@@ -523,7 +524,7 @@ def plot_samples(results, defaults, output_dir, path, labels=100, seed=0):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    mnist = load_example("mnist")
+    mnist = mnist_run
     grids, runs = {}, budget_runs(results, defaults)
     rows = sorted({describe(r, defaults) for r in runs if r["labels"] == labels})
     for r in runs:
@@ -549,7 +550,7 @@ def plot_samples(results, defaults, output_dir, path, labels=100, seed=0):
 
 
 def example_defaults(mnist):
-    """The settings of `examples/mnist.py` at their defaults (its run-only ones left out),
+    """The settings of `benchmarks/mnist_run.py` at their defaults (its run-only ones left out),
     FM-GAN's; `METHOD_DEFAULTS` of the example holds where another method's differ."""
     settings = vars(mnist.build_parser().parse_args([]))
     return {k: v for k, v in settings.items() if k not in mnist.RUN_ONLY_ARGUMENTS}
@@ -562,13 +563,13 @@ def method_defaults(defaults, method):
 
 @functools.cache
 def _example_method_defaults():
-    return load_example("mnist").METHOD_DEFAULTS
+    return mnist_run.METHOD_DEFAULTS
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Every other option is an option of examples/mnist.py (--method, --epochs, "
+        epilog="Every other option is an option of benchmarks/mnist_run.py (--method, --epochs, "
         "--batch-size, ...), with its defaults for the method: it defines the runs.",
     )
     parser.add_argument("--data-dir", default=None)
@@ -593,7 +594,7 @@ def main(argv=None):
     )
     args, example_argv = parser.parse_known_args(argv)
 
-    mnist = load_example("mnist")
+    mnist = mnist_run
     defaults = example_defaults(mnist)
     example_args = vars(mnist.parse_args(example_argv))
     example = {k: v for k, v in example_args.items() if k not in mnist.RUN_ONLY_ARGUMENTS}

@@ -1,7 +1,7 @@
 """FM-GAN at the published budget: Salimans et al.'s card for their 300 epochs, 20 labels.
 
 Does our FM-GAN reach the published 83.23 ± 4.52% (20 labels) when it trains as long as
-the paper's? Runs `examples/mnist.py --recipe paper --epochs 300` on a validation split
+the paper's? Runs `benchmarks/mnist_run.py --recipe paper --epochs 300` on a validation split
 (the last 10,000 training images; 50,000 unlabeled), backed up after every epoch so that
 it resumes where it stopped, then draws the validation accuracy and the predicted-class
 counts per epoch beside the published figure and appends the summary (with the final
@@ -16,8 +16,9 @@ import datetime
 import json
 import os
 
+import mnist_run
 import numpy as np
-from common import ROOT, append_result, load_example
+from common import ROOT, append_result
 
 PUBLISHED = (83.23, 4.52)  # Salimans et al. 2016, table 1: 20 labels, error 16.77 ± 4.52
 
@@ -69,7 +70,7 @@ def main(argv=None):
         "--from-summary",
         default=None,
         help="record and draw the summary.json of a finished run of the same command "
-        "(`examples/mnist.py --recipe paper --labels 20 --epochs 300 --validation 10000`) "
+        "(`benchmarks/mnist_run.py --recipe paper --labels 20 --epochs 300 --validation 10000`) "
         "instead of running it",
     )
     args = parser.parse_args(argv)
@@ -82,7 +83,7 @@ def main(argv=None):
         if any(summary["settings"].get(k) != v for k, v in expected.items()):
             raise ValueError(f"{args.from_summary} is not a run of {expected}.")
     else:
-        summary = load_example("mnist").run(
+        summary = mnist_run.run(
             recipe="paper",
             labels=args.labels,
             seed=args.seed,

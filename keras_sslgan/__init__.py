@@ -13,6 +13,7 @@ from keras_sslgan import (
 )
 from keras_sslgan.callbacks import (
     PredictedClassCounts,
+    SampleGrid,
     StopOnNonFiniteLoss,
     SwapClassifierEMAWeights,
     SwapDiscriminatorEMAWeights,
@@ -41,6 +42,7 @@ __all__ = [
     "HoldThenStepDecay",
     "PredictedClassCounts",
     "SSLGAN",
+    "SampleGrid",
     "SemiSupervisedGAN",
     "StopOnNonFiniteLoss",
     "SupervisedBaseline",

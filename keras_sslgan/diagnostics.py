@@ -43,14 +43,16 @@ def diversity(samples, reference):
     return float(samples.std(axis=0).mean() / spread)
 
 
-def generated_examples(model, num_samples, labels=None, seed=0):
+def generated_examples(model, num_samples, labels=None, seed=0, generator="generator"):
     """`num_samples` examples of the model's generator (with `labels` for a conditional
     one: an int, or an array of `num_samples` ints), after preprocessing, as numpy.
 
     Batch statistics, moving statistics kept; the noise drawn from `seed` in the
-    model's latent distribution (not from the model's random stream)."""
+    model's latent distribution (not from the model's random stream). `generator` names
+    the model's attribute holding the network (`"bad_generator"`: the good-and-bad
+    GAN's bad generator)."""
     rng = np.random.default_rng(seed)
-    generator = model.generator
+    generator = getattr(model, generator)
     latent_dim = int(generator.inputs[0].shape[-1])
     shape = (num_samples, latent_dim)
     if getattr(model, "latent_distribution", "uniform") == "uniform":
@@ -110,3 +112,18 @@ def generator_report(model, x, y=None, num_samples=100, seed=0):
         report["diversity"].append(diversity(samples[labels == k], real[y == k]))
         report["label_fidelity"].append(float(np.mean(predicted[labels == k] == k)))
     return report
+
+
+def tile_images(images, rows):
+    """Tiles `(n, h, w, c)` images into one `(rows * h, cols * w, c)` image, row by row
+    (`cols = n // rows`; images beyond `rows * cols` are left out)."""
+    images = np.asarray(images)
+    if images.ndim != 4 or int(rows) != rows or not 1 <= rows <= len(images):
+        raise ValueError(
+            f"`images` must be (n, h, w, c) with n >= `rows` >= 1. Received: images of "
+            f"shape {images.shape}, rows={rows!r}"
+        )
+    n, h, w, c = images.shape
+    cols = n // rows
+    grid = images[: rows * cols].reshape(rows, cols, h, w, c)
+    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)

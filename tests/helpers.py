@@ -1,6 +1,7 @@
 """Shared builders and the one test every method runs (in the manner of keras-hub's
 `run_task_test`)."""
 
+import importlib.util
 import json
 import os
 
@@ -10,6 +11,22 @@ import tensorflow as tf
 
 import keras_sslgan
 from keras_sslgan import cli
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
+BENCHMARKS = os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks")
+
+
+def load_example(name, folder=EXAMPLES):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(folder, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_benchmark(name, monkeypatch):
+    monkeypatch.syspath_prepend(BENCHMARKS)  # the scripts import their `common` module
+    return load_example(name, BENCHMARKS)
+
 
 SHAPE = (6, 6, 1)
 NUM_CLASSES = 3
@@ -60,7 +77,8 @@ def run_method_test(build, tmp_path, epochs=1, batch_size=20):
 
     `build()` returns a compiled model (seeded) for `SHAPE` uint8 images with
     `preprocessing`; its classifying optimizer must keep an EMA. Checks:
-    - `fit` runs `steps` steps, logs exactly the method's `metric_names` (finite), and
+    - `fit` runs `steps` steps, logs exactly the method's `logged_metric_names()`
+      (finite; `metric_names` less the terms weighted 0), and
       counts its steps;
     - `predict`, `classifier` and `evaluate` agree, over K classes;
     - `.keras` save and load give the same config, compile config, weights, optimizer
@@ -79,7 +97,9 @@ def run_method_test(build, tmp_path, epochs=1, batch_size=20):
     steps = len(x) // batch_size
 
     history = model.fit((x_labeled, y_labeled), x, batch_size=batch_size, epochs=epochs, verbose=0)
-    assert set(history.history) == set(model.metric_names), history.history
+    assert set(history.history) == set(model.logged_metric_names()), history.history
+    off = {n for n, w in model.term_weights.items() if getattr(model, w) == 0}
+    assert set(model.logged_metric_names()) == set(model.metric_names) - off
     for name, values in history.history.items():
         assert np.all(np.isfinite(values)), (name, values)
     assert model.training_step() == epochs * steps

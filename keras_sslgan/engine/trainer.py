@@ -1,31 +1,18 @@
-import warnings
-
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.callbacks import StopOnNonFiniteLoss
+from keras_sslgan.callbacks.stop_on_non_finite_loss import StopOnNonFiniteLoss
 from keras_sslgan.data import check_labels
-from keras_sslgan.engine import backup, distribute, state
+from keras_sslgan.engine import backup, data_checks, distribute, state
 from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
+from keras_sslgan.engine.saving import SavingMixin
 from keras_sslgan.engine.stream import training_stream
 from keras_sslgan.networks.initialization import initialize_from_data
 
-LATENT_DISTRIBUTIONS = ("uniform", "normal")
 
-
-def check_latent_distribution(distribution, name="latent_distribution"):
-    """Raises a `ValueError` naming the argument `name` unless `distribution` is one of
-    `LATENT_DISTRIBUTIONS`."""
-    if distribution not in LATENT_DISTRIBUTIONS:
-        raise ValueError(
-            f"`{name}` must be one of {LATENT_DISTRIBUTIONS}. Received: {name}={distribution!r}"
-        )
-
-
-class SemiSupervisedGAN(keras.Model):
+class SemiSupervisedGAN(SavingMixin, keras.Model):
     """The engine every semi-supervised method of keras_sslgan runs on; it knows none.
 
     A method is a subclass that declares three things and writes `train_step`:
@@ -37,7 +24,9 @@ class SemiSupervisedGAN(keras.Model):
     - `classifying_player`: the player that classifies real data. `call`, `predict`,
       `evaluate`, `classifier` and export use it (override `class_logits` when its
       outputs are not `logits` or `[logits, ...]` with the K class logits first).
-    - `metric_names`: the names its `train_step` reports.
+    - `metric_names`: the names its `train_step` reports, and `term_weights`: for the
+      names of weighted terms, the compile setting holding the weight; a term whose
+      weight is 0 is left out of the logs (and the progress bar).
 
     Its `train_step` computes each player's loss under a `tf.GradientTape` and calls
     `update(player, tape, loss)`, then returns `report(name=value, ...)`. Its
@@ -64,6 +53,7 @@ class SemiSupervisedGAN(keras.Model):
     players = {}
     classifying_player = None
     metric_names = ()
+    term_weights = {}
 
     def __init__(self, num_classes, preprocessing=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -166,13 +156,22 @@ class SemiSupervisedGAN(keras.Model):
             state.swap_ema_weights(getattr(optimizer, "inner_optimizer", optimizer))
         self.ema_in_weights.assign(int(ema))
 
+    def logged_metric_names(self):
+        """`metric_names` less the terms weighted 0 (`term_weights`): what `fit` logs."""
+        return tuple(
+            name
+            for name in self.metric_names
+            if getattr(self, self.term_weights.get(name, ""), None) != 0
+        )
+
     def report(self, **values):
-        """Updates the trackers named in `values`; returns the logs of every training
-        tracker (a vector value is averaged over its elements)."""
+        """Updates the trackers named in `values`; returns the logs of the training
+        trackers of `logged_metric_names()` (a vector value is averaged over its
+        elements)."""
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return distribute.for_keras_reduction(
-            {name: self.trackers[name].result() for name in self.metric_names}
+            {name: self.trackers[name].result() for name in self.logged_metric_names()}
         )
 
     def correct(self, logits, labels):
@@ -194,7 +193,7 @@ class SemiSupervisedGAN(keras.Model):
         the noise of the global batch and keeps its slice, so replicas never duplicate
         samples.
         """
-        check_latent_distribution(distribution, "distribution")
+        data_checks.check_latent_distribution(distribution, "distribution")
         draw = keras.random.uniform if distribution == "uniform" else keras.random.normal
         return distribute.replica_slice(
             lambda n: draw((n, dim), seed=self.seed_generator), batch_size
@@ -263,7 +262,7 @@ class SemiSupervisedGAN(keras.Model):
 
     def test_step(self, data):
         x, y = data[0], data[1]
-        y = self._checked_labels(y)
+        y = data_checks.checked_labels(self, y)
         logits = self.class_logits(self.preprocess(x), training=False)
         loss = losses.supervised_loss(y, logits, self.num_classes)
         self.trackers["loss"].update_state(loss, sample_weight=ops.shape(y)[0])
@@ -291,23 +290,7 @@ class SemiSupervisedGAN(keras.Model):
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
-        expected = set(self.players.values())
-        if set(optimizers) != expected:
-            raise ValueError(
-                f"{type(self).__name__}.compile needs the optimizers {sorted(expected)}. "
-                f"Received: {sorted(optimizers)}"
-            )
-        for name, value in optimizers.items():
-            if not isinstance(value, keras.optimizers.Optimizer):
-                raise ValueError(
-                    f"`{name}` must be a keras.optimizers.Optimizer instance. "
-                    f"Received: {name}={value!r}"
-                )
-        if len({id(o) for o in optimizers.values()}) != len(optimizers):
-            raise ValueError(
-                f"The optimizers {', '.join(f'`{n}`' for n in optimizers)} must be distinct "
-                "instances: each player's optimizer keeps that player's state."
-            )
+        data_checks.check_optimizers(self, optimizers)
         super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.compile_settings = dict(settings or {})
         for name, value in self.compile_settings.items():
@@ -345,27 +328,12 @@ class SemiSupervisedGAN(keras.Model):
         `tf.data` pipeline, which `fit` cannot check beforehand).
         """
         (x_labeled, y_labeled), x_unlabeled = data
-        y_labeled = self._checked_labels(y_labeled)
+        y_labeled = data_checks.checked_labels(self, y_labeled)
         x_labeled, x_unlabeled = (
             ops.convert_to_tensor(x_labeled),
             ops.convert_to_tensor(x_unlabeled),
         )
         return (self.preprocess(x_labeled), y_labeled), self.preprocess(x_unlabeled)
-
-    def _checked_labels(self, y):
-        """`y` as int32 class ids; labels outside `[0, K)` stop the step (they can come
-        from a `tf.data` pipeline, which cannot be checked beforehand)."""
-        y = ops.cast(ops.reshape(y, (-1,)), "int32")
-        checks = [
-            tf.debugging.assert_non_negative(y, message="labels must be >= 0"),
-            tf.debugging.assert_less(
-                y, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"
-            ),
-        ]
-        # Whatever uses the labels waits for the checks, so that they, not a gather
-        # out of range inside a loss, report bad labels.
-        with tf.control_dependencies([c for c in checks if c is not None]):
-            return tf.identity(y)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """Keras' `evaluate` of the classifier, with array labels checked first (integer
@@ -373,34 +341,14 @@ class SemiSupervisedGAN(keras.Model):
         warning for array examples on another scale than the training data's."""
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = check_labels(y, self.num_classes, "y")
-        self._check_scale(x)
+        data_checks.check_scale(self, x)
         return super().evaluate(x, y, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """Keras' `predict`: the K class probabilities, with a warning for array
         examples on another scale than the training data's."""
-        self._check_scale(x)
+        data_checks.check_scale(self, x)
         return super().predict(x, *args, **kwargs)
-
-    def _check_scale(self, x):
-        """Warns when array examples `x` lie on a scale 10x larger or smaller than the
-        training data's (e.g. [0, 1] floats given to a model trained on 0-255 pixels),
-        which no error would reveal: the predictions are simply wrong."""
-        low, high = self.data_range.numpy()
-        if x is None or isinstance(x, tf.data.Dataset) or np.isnan(low):
-            return
-        x = np.asarray(x)
-        if x.size == 0 or not np.issubdtype(x.dtype, np.number):
-            return
-        scale, trained = float(np.max(np.abs(x))), max(abs(float(low)), abs(float(high)))
-        if scale > 0 and trained > 0 and not trained / 10 <= scale <= 10 * trained:
-            warnings.warn(
-                f"The examples range over [{float(np.min(x)):g}, {float(np.max(x)):g}], but "
-                f"{type(self).__name__} was trained on examples in [{low:g}, {high:g}]: its "
-                "predictions on another scale are wrong. Pass the data as it was in "
-                "training (the model's `preprocessing` is applied inside).",
-                stacklevel=3,
-            )
 
     def fit(
         self,
@@ -446,20 +394,8 @@ class SemiSupervisedGAN(keras.Model):
         infinite loss stops training with a `FloatingPointError` before any epoch-end
         callback saves the diverged weights.
         """
-        name = type(self).__name__
-        if not self._is_compiled():
-            arguments = ", ".join(f"{o}=..." for o in self.players.values())
-            raise RuntimeError(f"{name}.fit: call `compile({arguments})` before `fit`.")
-        for arg in ("x", "y", "batch_size"):
-            if arg in kwargs:
-                raise ValueError(f"{name}.fit takes `labeled` and `unlabeled`, not `{arg}`.")
-        if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
-            raise ValueError(f"`epochs` must be an integer >= 0. Received: epochs={epochs!r}")
+        data_checks.check_fit_arguments(self, epochs, kwargs)
         trains = epochs > kwargs.get("initial_epoch", 0)
-        validation = kwargs.get("validation_data")
-        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
-            labels = check_labels(validation[1], self.num_classes, "validation_data y")
-            kwargs["validation_data"] = (validation[0], labels, *validation[2:])
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.insert(0, StopOnNonFiniteLoss())
@@ -471,12 +407,13 @@ class SemiSupervisedGAN(keras.Model):
         infinite = int(dataset.cardinality()) == tf.data.INFINITE_CARDINALITY
         if infinite and kwargs.get("steps_per_epoch") is None:
             raise ValueError(
-                f"{name}.fit: the training data never ends (an infinite dataset, e.g. "
-                "one that repeats), so an epoch would not either: pass `steps_per_epoch`."
+                f"{type(self).__name__}.fit: the training data never ends (an infinite "
+                "dataset, e.g. one that repeats), so an epoch would not either: pass "
+                "`steps_per_epoch`."
             )
         if stream_callback is not None:
             callbacks.append(stream_callback)  # last: after a `BackupAndRestore` restored
-        self._check_data_spec(dataset.element_spec)
+        data_checks.check_data_spec(self, dataset.element_spec)
         if not trains:
             return super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
         restoring = False
@@ -490,8 +427,8 @@ class SemiSupervisedGAN(keras.Model):
         callbacks.append(backup.AfterRestore(kwargs.get("steps_per_epoch") if restoring else None))
         self.use_ema_weights(False)
         if self.training_step() == 0:
-            raw = self._first_unlabeled(dataset)
-            self._record_data_range(raw)
+            raw = data_checks.first_unlabeled(dataset)
+            data_checks.record_data_range(self, raw)
             if initialize:
                 self.initialize_networks(self.preprocess(raw))
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
@@ -502,148 +439,3 @@ class SemiSupervisedGAN(keras.Model):
         """Data-dependent initialization before the first step, from preprocessed
         unlabeled examples: the classifying network's weight-normalized layers."""
         initialize_from_data(self.classifying_network, x_unlabeled)
-
-    def _record_data_range(self, raw):
-        """Keeps the range of the raw training examples `raw`; warns when float
-        examples reach far beyond what networks take as they are, with no
-        `preprocessing` (pixel values 0-255 given as floats, say)."""
-        low = float(ops.convert_to_numpy(ops.min(ops.cast(raw, "float32"))))
-        high = float(ops.convert_to_numpy(ops.max(ops.cast(raw, "float32"))))
-        self.data_range.assign([low, high])
-        if self.preprocessing is None and max(abs(low), abs(high)) > 10:
-            warnings.warn(
-                f"The unlabeled examples range over [{low:g}, {high:g}] and "
-                f"{type(self).__name__} has no `preprocessing`: its networks take them as "
-                "they are, and the generator makes examples in its output range. For pixel "
-                "values pass `preprocessing=keras.layers.Rescaling(1 / 255)`.",
-                stacklevel=3,
-            )
-
-    def _first_unlabeled(self, dataset, num_examples=500):
-        """About `num_examples` raw unlabeled examples from the first batches."""
-        batches, count = [], 0
-        for _, x_unlabeled in dataset:
-            batches.append(x_unlabeled)
-            count += int(x_unlabeled.shape[0])
-            if count >= num_examples:
-                break
-        return ops.concatenate(batches, axis=0)[:num_examples]
-
-    def _check_data_spec(self, spec):
-        try:
-            (x_labeled, y_labeled), x_unlabeled = spec
-        except (TypeError, ValueError):
-            raise ValueError(
-                "The training data must yield ((x_labeled, y_labeled), x_unlabeled) "
-                f"batches. Received element spec: {spec}"
-            ) from None
-        if not y_labeled.dtype.is_integer:
-            raise ValueError(
-                f"The labeled data's labels are {y_labeled.dtype.name}; pass integer class "
-                "ids, e.g. `dataset.map(lambda x, y: (x, tf.cast(y, 'int64')))` for whole "
-                "numbers, `tf.argmax(y, axis=-1)` of one-hot labels."
-            )
-        if y_labeled.shape.rank and y_labeled.shape.rank > 1 and y_labeled.shape[-1] != 1:
-            raise ValueError(
-                f"The labeled data's labels have shape {y_labeled.shape} (one-hot?); pass "
-                "integer class ids of shape (batch,), e.g. `tf.argmax(y, axis=-1)`."
-            )
-        labeled_shape = tuple(x_labeled.shape[1:])
-        unlabeled_shape = tuple(x_unlabeled.shape[1:])
-        if labeled_shape != unlabeled_shape:
-            raise ValueError(
-                "Labeled and unlabeled examples must have the same shape. Received "
-                f"labeled {labeled_shape} and unlabeled {unlabeled_shape}."
-            )
-        seen_shape = labeled_shape
-        if self.preprocessing is not None:
-            seen_shape = tuple(self.preprocessing.compute_output_shape((None,) + seen_shape))[1:]
-        if seen_shape != self.data_shape():
-            raise ValueError(
-                f"The examples have shape {labeled_shape}; the {self.classifying_player} "
-                f"takes {self.data_shape()}."
-            )
-        for name, part in (("labeled", x_labeled), ("unlabeled", x_unlabeled)):
-            if self.preprocessing is None and not part.dtype.is_floating:
-                raise ValueError(
-                    f"The {name} examples are {part.dtype.name}, but the model has no "
-                    "`preprocessing`: its networks take floats, and make generated "
-                    "examples in that range. Pass e.g. "
-                    f"`preprocessing=keras.layers.Rescaling(1 / 255)` to "
-                    f"{type(self).__name__}, or scale the data yourself."
-                )
-
-    # --- Serialization ----------------------------------------------------------------
-
-    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Keras' `save`, made atomic for a local `.keras` file: written beside the
-        target, then renamed over it, so that a save that fails (a full disk) or is
-        killed leaves the previous file whole."""
-        backup.atomic_write(
-            lambda path: super(SemiSupervisedGAN, self).save(path, overwrite, zipped, **kwargs),
-            filepath,
-            ".keras",
-            overwrite and zipped is not False,
-        )
-
-    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
-        """Keras' `save_weights`, made atomic for a local `.weights.h5` file (the
-        backups of `keras.callbacks.BackupAndRestore` are these), as `save` is."""
-        backup.atomic_write(
-            lambda path: super(SemiSupervisedGAN, self).save_weights(
-                path, overwrite, max_shard_size
-            ),
-            filepath,
-            ".weights.h5",
-            overwrite and max_shard_size is None,
-            staged=True,
-        )
-
-    def save_own_variables(self, store):
-        """Saves the model's own variables and the state of every random stream.
-
-        The noise of the model and of the noise layers inside its networks comes from
-        `SeedGenerator`s whose states Keras does not save; they are saved here so that
-        a restored run draws the noise an uninterrupted one would.
-        """
-        super().save_own_variables(store)
-        state.save_seed_states(self, store)
-
-    def load_own_variables(self, store):
-        state.load_own_variables(self, store)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "preprocessing": keras.saving.serialize_keras_object(self.preprocessing),
-                "seed": self.seed,
-            }
-        )
-        for player in self.players:
-            config[player] = keras.saving.serialize_keras_object(self.player_network(player))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("preprocessing", *cls.players):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
-
-    def get_compile_config(self):
-        if not self._is_compiled():  # saved before `compile`: loads uncompiled
-            return None
-        config = {
-            name: keras.saving.serialize_keras_object(self.optimizer_of(player))
-            for player, name in self.players.items()
-        }
-        config.update(self.compile_settings)
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        for name in self.players.values():
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        self.compile(**config)

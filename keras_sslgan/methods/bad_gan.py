@@ -78,6 +78,12 @@ class BadGAN(FeatureMatchingGAN):
         "pull_away_loss",
         "low_density_loss",
     )
+    term_weights = {
+        **FeatureMatchingGAN.term_weights,
+        "entropy_loss": "entropy_weight",
+        "pull_away_loss": "pull_away_weight",
+        "low_density_loss": "density_weight",
+    }
 
     def __init__(
         self,

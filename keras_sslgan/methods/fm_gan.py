@@ -11,7 +11,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.engine.trainer import check_latent_distribution
+from keras_sslgan.engine.data_checks import check_latent_distribution
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
 
@@ -79,6 +79,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         "labeled_accuracy",
         "balance_loss",
     )
+    term_weights = {"balance_loss": "balance_weight"}
 
     def __init__(
         self,

@@ -92,6 +92,11 @@ class GoodBadGAN(TripleGAN):
         "feature_matching_loss",
         "pull_away_loss",
     )
+    term_weights = {
+        **TripleGAN.term_weights,
+        "unsupervised_loss": "unlabeled_weight",
+        "pull_away_loss": "pull_away_weight",
+    }
 
     def __init__(
         self,

@@ -46,6 +46,7 @@ class SupervisedBaseline(SemiSupervisedGAN):
     players = {"classifier_network": "c_optimizer"}
     classifying_player = "classifier_network"
     metric_names = ("supervised_loss", "labeled_accuracy", "entropy_loss", "balance_loss")
+    term_weights = {"entropy_loss": "entropy_weight", "balance_loss": "balance_weight"}
 
     def __init__(self, classifier_network, num_classes, preprocessing=None, seed=None, **kwargs):
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)

@@ -13,8 +13,8 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.engine.trainer import check_latent_distribution
-from keras_sslgan.methods.supervised import SupervisedBaseline
+from keras_sslgan.engine.data_checks import check_latent_distribution
+from keras_sslgan.methods.pretraining import pretrain_classifier
 from keras_sslgan.networks.initialization import initialize_from_data
 
 LABEL_EXPECTATIONS = ("argmax", "integrate")
@@ -121,6 +121,11 @@ class TripleGAN(SemiSupervisedGAN):
         "pseudo_discriminative_loss",
         "labeled_accuracy",
     )
+    term_weights = {
+        "entropy_loss": "entropy_weight",
+        "balance_loss": "balance_weight",
+        "pseudo_discriminative_loss": "pseudo_discriminative_weight",
+    }
 
     def __init__(
         self,
@@ -440,58 +445,11 @@ class TripleGAN(SemiSupervisedGAN):
 
     # --- Pre-training and initialization ----------------------------------------------
 
-    def pretrain_classifier(
-        self,
-        labeled,
-        unlabeled,
-        *,
-        epochs=1,
-        optimizer=None,
-        entropy_weight=0.3,
-        balance_weight=0.3,
-        batch_size=500,
-        labeled_batch_size=100,
-        **kwargs,
-    ):
-        """Trains C alone before the game, as the authors do with 100 labels or fewer.
-
-        C learns from `CE(labeled) + entropy_weight H(C(x_u)) + balance_weight
-        L_bal(C(x_u))` (`keras_sslgan.SupervisedBaseline` with these weights), with
-        its own optimizer (the authors': Adam(3e-4) for 30 epochs of 500 unlabeled and
-        100 labeled examples a step). The data-dependent initialization of C, if it has
-        weight-normalized layers, happens here, and `fit` then leaves C as trained.
-        C's optimizer in the game, and its moving average, start afterwards.
-
-        Args:
-            labeled, unlabeled: as for `fit`.
-            epochs: int >= 0, passes over the unlabeled data.
-            optimizer: `keras.optimizers.Optimizer` or `None` for
-                `Adam(3e-4, beta_1=0.9, beta_2=0.999)`.
-            entropy_weight, balance_weight: floats >= 0 (0.3 and 0.3 in the authors'
-                pre-training).
-            batch_size, labeled_batch_size: ints, per step.
-            **kwargs: `fit` arguments (`verbose`, `callbacks`, `steps_per_epoch`, ...).
-
-        Returns:
-            The `History` of the pre-training `fit`.
-        """
-        if optimizer is None:
-            optimizer = keras.optimizers.Adam(3e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
-        pretraining = _classifier_pretraining(self)
-        pretraining.compile(
-            c_optimizer=optimizer, entropy_weight=entropy_weight, balance_weight=balance_weight
-        )
-        history = pretraining.fit(
-            labeled,
-            unlabeled,
-            batch_size=batch_size,
-            labeled_batch_size=labeled_batch_size,
-            epochs=epochs,
-            initialize=self.training_step() == 0 and int(self.pretraining_steps.numpy()) == 0,
-            **kwargs,
-        )
-        self.pretraining_steps.assign_add(pretraining.training_step())
-        return history
+    def pretrain_classifier(self, labeled, unlabeled, **kwargs):
+        """Trains C alone before the game, as the authors do with 100 labels or fewer:
+        `keras_sslgan.methods.pretraining.pretrain_classifier(self, labeled, unlabeled,
+        **kwargs)`, whose arguments it takes. Returns the pre-training's `History`."""
+        return pretrain_classifier(self, labeled, unlabeled, **kwargs)
 
     def initialize_networks(self, x_unlabeled):
         """Data-dependent initialization of C, unless it was pre-trained, and of D (with
@@ -515,13 +473,3 @@ class TripleGAN(SemiSupervisedGAN):
             }
         )
         return config
-
-
-def _classifier_pretraining(model):
-    return SupervisedBaseline(
-        model.classifier_network,
-        model.num_classes,
-        preprocessing=model.preprocessing,
-        seed=model.seed,
-        name="classifier_pretraining",
-    )

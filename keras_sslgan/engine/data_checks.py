@@ -1,0 +1,177 @@
+"""The engine's checks of what users give it: arguments, training data, labels, and the
+scale of the examples `predict` and `evaluate` get."""
+
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_sslgan.data import check_labels
+
+LATENT_DISTRIBUTIONS = ("uniform", "normal")
+
+
+def check_latent_distribution(distribution, name="latent_distribution"):
+    """Raises a `ValueError` naming the argument `name` unless `distribution` is one of
+    `LATENT_DISTRIBUTIONS`."""
+    if distribution not in LATENT_DISTRIBUTIONS:
+        raise ValueError(
+            f"`{name}` must be one of {LATENT_DISTRIBUTIONS}. Received: {name}={distribution!r}"
+        )
+
+
+def checked_labels(model, y):
+    """`y` as int32 class ids; labels outside `[0, K)` stop the step (they can come
+    from a `tf.data` pipeline, which cannot be checked beforehand)."""
+    y = ops.cast(ops.reshape(y, (-1,)), "int32")
+    checks = [
+        tf.debugging.assert_non_negative(y, message="labels must be >= 0"),
+        tf.debugging.assert_less(
+            y, model.num_classes, message=f"labels must be < num_classes={model.num_classes}"
+        ),
+    ]
+    # Whatever uses the labels waits for the checks, so that they, not a gather
+    # out of range inside a loss, report bad labels.
+    with tf.control_dependencies([c for c in checks if c is not None]):
+        return tf.identity(y)
+
+
+def check_scale(model, x):
+    """Warns when array examples `x` lie on a scale 10x larger or smaller than the
+    training data's (e.g. [0, 1] floats given to a model trained on 0-255 pixels),
+    which no error would reveal: the predictions are simply wrong."""
+    low, high = model.data_range.numpy()
+    if x is None or isinstance(x, tf.data.Dataset) or np.isnan(low):
+        return
+    x = np.asarray(x)
+    if x.size == 0 or not np.issubdtype(x.dtype, np.number):
+        return
+    scale, trained = float(np.max(np.abs(x))), max(abs(float(low)), abs(float(high)))
+    if scale > 0 and trained > 0 and not trained / 10 <= scale <= 10 * trained:
+        warnings.warn(
+            f"The examples range over [{float(np.min(x)):g}, {float(np.max(x)):g}], but "
+            f"{type(model).__name__} was trained on examples in [{low:g}, {high:g}]: its "
+            "predictions on another scale are wrong. Pass the data as it was in "
+            "training (the model's `preprocessing` is applied inside).",
+            stacklevel=3,
+        )
+
+
+def record_data_range(model, raw):
+    """Keeps the range of the raw training examples `raw`; warns when float
+    examples reach far beyond what networks take as they are, with no
+    `preprocessing` (pixel values 0-255 given as floats, say)."""
+    low = float(ops.convert_to_numpy(ops.min(ops.cast(raw, "float32"))))
+    high = float(ops.convert_to_numpy(ops.max(ops.cast(raw, "float32"))))
+    model.data_range.assign([low, high])
+    if model.preprocessing is None and max(abs(low), abs(high)) > 10:
+        warnings.warn(
+            f"The unlabeled examples range over [{low:g}, {high:g}] and "
+            f"{type(model).__name__} has no `preprocessing`: its networks take them as "
+            "they are, and the generator makes examples in its output range. For pixel "
+            "values pass `preprocessing=keras.layers.Rescaling(1 / 255)`.",
+            stacklevel=3,
+        )
+
+
+def first_unlabeled(dataset, num_examples=500):
+    """About `num_examples` raw unlabeled examples from the first batches."""
+    batches, count = [], 0
+    for _, x_unlabeled in dataset:
+        batches.append(x_unlabeled)
+        count += int(x_unlabeled.shape[0])
+        if count >= num_examples:
+            break
+    return ops.concatenate(batches, axis=0)[:num_examples]
+
+
+def check_data_spec(model, spec):
+    """Raises a `ValueError` unless the training data's element spec is
+    `((x_labeled, y_labeled), x_unlabeled)` with integer labels of shape `(batch,)`,
+    examples of one shape that the classifying network takes, and floats when the
+    model has no `preprocessing`."""
+    try:
+        (x_labeled, y_labeled), x_unlabeled = spec
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The training data must yield ((x_labeled, y_labeled), x_unlabeled) "
+            f"batches. Received element spec: {spec}"
+        ) from None
+    if not y_labeled.dtype.is_integer:
+        raise ValueError(
+            f"The labeled data's labels are {y_labeled.dtype.name}; pass integer class "
+            "ids, e.g. `dataset.map(lambda x, y: (x, tf.cast(y, 'int64')))` for whole "
+            "numbers, `tf.argmax(y, axis=-1)` of one-hot labels."
+        )
+    if y_labeled.shape.rank and y_labeled.shape.rank > 1 and y_labeled.shape[-1] != 1:
+        raise ValueError(
+            f"The labeled data's labels have shape {y_labeled.shape} (one-hot?); pass "
+            "integer class ids of shape (batch,), e.g. `tf.argmax(y, axis=-1)`."
+        )
+    labeled_shape = tuple(x_labeled.shape[1:])
+    unlabeled_shape = tuple(x_unlabeled.shape[1:])
+    if labeled_shape != unlabeled_shape:
+        raise ValueError(
+            "Labeled and unlabeled examples must have the same shape. Received "
+            f"labeled {labeled_shape} and unlabeled {unlabeled_shape}."
+        )
+    seen_shape = labeled_shape
+    if model.preprocessing is not None:
+        seen_shape = tuple(model.preprocessing.compute_output_shape((None,) + seen_shape))[1:]
+    if seen_shape != model.data_shape():
+        raise ValueError(
+            f"The examples have shape {labeled_shape}; the {model.classifying_player} "
+            f"takes {model.data_shape()}."
+        )
+    for name, part in (("labeled", x_labeled), ("unlabeled", x_unlabeled)):
+        if model.preprocessing is None and not part.dtype.is_floating:
+            raise ValueError(
+                f"The {name} examples are {part.dtype.name}, but the model has no "
+                "`preprocessing`: its networks take floats, and make generated "
+                "examples in that range. Pass e.g. "
+                f"`preprocessing=keras.layers.Rescaling(1 / 255)` to "
+                f"{type(model).__name__}, or scale the data yourmodel."
+            )
+
+
+def check_optimizers(model, optimizers):
+    """Raises a `ValueError` unless `optimizers` maps each of the model's optimizer
+    arguments (the values of `players`) to its own `keras.optimizers.Optimizer`."""
+    expected = set(model.players.values())
+    if set(optimizers) != expected:
+        raise ValueError(
+            f"{type(model).__name__}.compile needs the optimizers {sorted(expected)}. "
+            f"Received: {sorted(optimizers)}"
+        )
+    for name, value in optimizers.items():
+        if not isinstance(value, keras.optimizers.Optimizer):
+            raise ValueError(
+                f"`{name}` must be a keras.optimizers.Optimizer instance. "
+                f"Received: {name}={value!r}"
+            )
+    if len({id(o) for o in optimizers.values()}) != len(optimizers):
+        raise ValueError(
+            f"The optimizers {', '.join(f'`{n}`' for n in optimizers)} must be distinct "
+            "instances: each player's optimizer keeps that player's state."
+        )
+
+
+def check_fit_arguments(model, epochs, kwargs):
+    """Checks `fit`'s arguments before any work: the model compiled, `epochs`, no
+    `x`/`y`/`batch_size` of Keras' `fit`; puts `validation_data`'s labels, checked,
+    back into `kwargs`."""
+    name = type(model).__name__
+    if not model._is_compiled():
+        arguments = ", ".join(f"{o}=..." for o in model.players.values())
+        raise RuntimeError(f"{name}.fit: call `compile({arguments})` before `fit`.")
+    for arg in ("x", "y", "batch_size"):
+        if arg in kwargs:
+            raise ValueError(f"{name}.fit takes `labeled` and `unlabeled`, not `{arg}`.")
+    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"`epochs` must be an integer >= 0. Received: epochs={epochs!r}")
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and len(validation) >= 2:
+        labels = check_labels(validation[1], model.num_classes, "validation_data y")
+        kwargs["validation_data"] = (validation[0], labels, *validation[2:])
