@@ -19,9 +19,12 @@ def _export(args):
         raise SystemExit(
             f"error: {args.model} holds a {type(model).__name__}, not a keras_sslgan model."
         )
-    names = keras_sslgan.export_classifier(
-        model, args.output, format=args.format, class_names=args.class_names
-    )
+    try:  # what export refuses (a target that is not an earlier export, ...): one line
+        names = keras_sslgan.export_classifier(
+            model, args.output, format=args.format, class_names=args.class_names
+        )
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
     print(f"wrote {args.output} ({args.format}, {len(names)} classes: {', '.join(names)})")
 
 

@@ -16,6 +16,53 @@ import tensorflow as tf
 from keras_sslgan.engine.backup import atomic_write
 
 FORMATS = ("tf_saved_model", "onnx")
+# Written into every SavedModel export (and as an ONNX metadata key): what marks a path
+# as an earlier export, which a new export may replace.
+EXPORT_MARKER = "keras_sslgan_export.json"
+ONNX_MARKER = "keras_sslgan_version"
+# What a SavedModel folder holds; a folder of these alone is an export (ours before
+# 0.3.0.dev3 had no marker file).
+SAVED_MODEL_ENTRIES = {"saved_model.pb", "variables", "assets", "fingerprint.pb"}
+
+
+def check_replaceable(filepath, format):
+    """Raises a `ValueError` when exporting to `filepath` would replace something that
+    is not an earlier export: a folder holding other files (the user's `model.keras`, or
+    notes), a file where a SavedModel folder goes, or an ONNX file of another origin."""
+    listing = sorted(os.listdir(filepath)) if os.path.isdir(filepath) else []
+    if format == "tf_saved_model":
+        if os.path.exists(filepath) and not os.path.isdir(filepath):
+            raise ValueError(
+                f"`filepath` is a file, and a SavedModel export is a folder: exporting would "
+                f"replace it. Pass a new folder, or a .onnx file with format='onnx'. "
+                f"Received: filepath={filepath!r}"
+            )
+        if listing and EXPORT_MARKER not in listing and not set(listing) <= SAVED_MODEL_ENTRIES:
+            shown = ", ".join(listing[:5]) + (", ..." if len(listing) > 5 else "")
+            raise ValueError(
+                f"`filepath` is a folder holding files that are not an export of "
+                f"keras_sslgan ({shown}): exporting would replace the folder with them. "
+                f"Pass a new folder, or remove them first. Received: filepath={filepath!r}"
+            )
+        return
+    if os.path.isdir(filepath):
+        raise ValueError(
+            f"`filepath` is a folder, and an ONNX export is a file: exporting would replace "
+            f"the folder. Received: filepath={filepath!r}"
+        )
+    if os.path.exists(filepath):
+        import onnx
+
+        try:
+            keys = {p.key for p in onnx.load(filepath, load_external_data=False).metadata_props}
+        except Exception:  # not an ONNX file at all
+            keys = set()
+        if not keys & {ONNX_MARKER, "class_names"}:
+            raise ValueError(
+                f"`filepath` holds a file that is not an ONNX export of keras_sslgan: "
+                f"exporting would replace it. Pass a new file name, or remove it first. "
+                f"Received: filepath={filepath!r}"
+            )
 
 
 def _class_names(model, class_names):
@@ -43,7 +90,9 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
         model: a keras_sslgan model (any method: FM-GAN, the supervised baseline, ...);
             its classifying network (`model.classifying_network`) is exported.
         filepath: str. A directory for `"tf_saved_model"`, a `.onnx` file for `"onnx"`.
-            What was there is replaced once the export is written whole.
+            An earlier export there is replaced once the new one is written whole;
+            anything else there (a folder with other files, a file of another kind) is
+            refused with a `ValueError`, never deleted.
         format: `"tf_saved_model"`, `"onnx"`, or `None`: `"onnx"` when `filepath` ends
             in `.onnx`, else `"tf_saved_model"`.
         class_names: list of K strings, or `None` for `"0" .. "K-1"`.
@@ -81,6 +130,8 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
             f"directory. Received: filepath={filepath!r}; pass format='onnx' or None."
         )
     names = _class_names(model, class_names)
+    if "://" not in filepath:
+        check_replaceable(filepath, format)
     policy = model.classifying_network.dtype_policy.name
     if policy != "float32":
         raise ValueError(
@@ -99,6 +150,8 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
             proto = onnx.load(path)
             entry = proto.metadata_props.add()
             entry.key, entry.value = "class_names", json.dumps(names)
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = ONNX_MARKER, _version()
             onnx.save(proto, path)
 
         atomic_write(write, filepath, ".onnx")
@@ -111,8 +164,20 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
     )
     names_tensor = tf.constant(names)
     archive.add_endpoint("class_names", lambda: names_tensor, input_signature=[])
-    atomic_write(lambda path: archive.write_out(path, verbose=verbose), filepath, "")
+
+    def write_folder(path):
+        archive.write_out(path, verbose=verbose)
+        with open(os.path.join(path, EXPORT_MARKER), "w") as f:
+            json.dump({"keras_sslgan_version": _version(), "class_names": names}, f)
+
+    atomic_write(write_folder, filepath, "")
     return names
+
+
+def _version():
+    import keras_sslgan
+
+    return keras_sslgan.__version__
 
 
 def read_class_names(filepath):

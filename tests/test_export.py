@@ -1,5 +1,7 @@
 """Exported classifiers (SavedModel, ONNX) against Keras predict."""
 
+import os
+
 import keras
 import numpy as np
 import onnxruntime
@@ -9,6 +11,7 @@ from helpers import make_mnist_model
 
 import keras_sslgan
 from keras_sslgan.cli import main as cli_main
+from keras_sslgan.export import EXPORT_MARKER
 
 
 @pytest.fixture(scope="module", params=["logsumexp", "k_plus_one"])
@@ -72,21 +75,53 @@ def test_cli_exports_saved_keras_model(trained, tmp_path, capsys):
     assert keras_sslgan.read_class_names(onnx_path) == names
 
 
-def test_export_infers_onnx_from_the_suffix_and_replaces_what_was_there(trained, tmp_path):
+def test_export_infers_onnx_from_the_suffix_and_replaces_only_earlier_exports(trained, tmp_path):
+    """An earlier export is replaced whole; anything else is refused and left as it was."""
     model, inputs = trained
     path = tmp_path / "digits.onnx"
-    path.write_text("an older file")
-    keras_sslgan.export_classifier(model, path)  # no format: ONNX, from the suffix
+    path.write_text("the user's file")
+    with pytest.raises(ValueError, match="not an ONNX export of keras_sslgan.*digits.onnx"):
+        keras_sslgan.export_classifier(model, path)
+    assert path.read_text() == "the user's file"
+    path.unlink()
+    for _ in range(2):  # the second replaces the first
+        keras_sslgan.export_classifier(model, path)  # no format: ONNX, from the suffix
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     check_parity(lambda x: session.run(None, {session.get_inputs()[0].name: x})[0], model, inputs)
+
     folder = tmp_path / "classifier"
     folder.mkdir()
-    (folder / "stale.txt").write_text("from an older export")
+    (folder / "notes.txt").write_text("the user's notes")
+    with pytest.raises(ValueError, match=r"not an export of keras_sslgan \(notes.txt\)"):
+        keras_sslgan.export_classifier(model, folder)
+    assert (folder / "notes.txt").read_text() == "the user's notes"
+    (folder / "notes.txt").unlink()
+    keras_sslgan.export_classifier(model, folder)  # an empty folder is written into
+    (folder / "variables" / "stale").write_text("from the earlier export")
+    keras_sslgan.export_classifier(model, folder)  # marked as ours: replaced whole
+    assert not (folder / "variables" / "stale").exists()
+    assert {"saved_model.pb", EXPORT_MARKER} <= set(os.listdir(folder))
+    (folder / EXPORT_MARKER).unlink()  # a SavedModel folder and nothing else: also ours
     keras_sslgan.export_classifier(model, folder)
-    assert not (folder / "stale.txt").exists() and (folder / "saved_model.pb").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier", "digits.onnx"]
     with pytest.raises(ValueError, match="ends in .onnx but `format` is 'tf_saved_model'"):
         keras_sslgan.export_classifier(model, path, format="tf_saved_model")
+    with pytest.raises(ValueError, match="is a folder, and an ONNX export is a file"):
+        keras_sslgan.export_classifier(model, folder, format="onnx")
+
+
+def test_the_export_command_never_removes_the_model_it_exports(trained, tmp_path, capsys):
+    model, _ = trained
+    models = tmp_path / "models"
+    models.mkdir()
+    keras_path = str(models / "m.keras")
+    model.save(keras_path)
+    size = os.path.getsize(keras_path)
+    for output in (str(models), keras_path):  # the folder holding it; the file itself
+        with pytest.raises(SystemExit, match="error: `filepath` is a (folder|file)"):
+            cli_main(["export", keras_path, output])
+        assert os.path.getsize(keras_path) == size
+    assert sorted(os.listdir(models)) == ["m.keras"]
 
 
 def test_export_errors(trained, tmp_path):

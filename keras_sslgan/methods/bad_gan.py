@@ -110,6 +110,14 @@ class BadGAN(FeatureMatchingGAN):
             seed=seed,
             **kwargs,
         )
+        if density_model is not None and not isinstance(density_model, keras.layers.Layer):
+            # A Python function trains and saves, and the file never loads again.
+            raise ValueError(
+                "`density_model` must be a keras.Model or keras.layers.Layer, saved and "
+                "loaded with the model (e.g. keras_sslgan.networks.PCAGaussianMixture); a "
+                "Python function cannot be reloaded: wrap it in a registered Layer. "
+                f"Received: density_model={density_model!r}"
+            )
         if density_model is not None:
             density_model.trainable = False
         # === Networks ===

@@ -169,3 +169,12 @@ def test_bad_arguments_are_named():
     no_density = keras_sslgan.BadGAN(g, d, 2)
     with pytest.raises(ValueError, match="density_model"):
         no_density.compile(sgd(), sgd(), density_weight=1e-4, density_threshold=0.0)
+
+
+def test_a_density_model_that_could_not_be_reloaded_is_refused_when_built():
+    """A Python function as the density trains and saves, and the file never loads: it
+    is refused at once, naming the argument and echoing the value."""
+    d = networks.mlp_discriminator((2,), 2, hidden_units=(8,))
+    g = networks.mlp_generator(3, (2,), hidden_units=(4,), output_activation=None)
+    with pytest.raises(ValueError, match=r"`density_model` must be a keras.Model.*<function"):
+        keras_sslgan.BadGAN(g, d, 2, density_model=lambda x: -keras.ops.sum(x**2, axis=-1))
