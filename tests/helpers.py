@@ -67,6 +67,38 @@ def tiny_generator(latent_dim=4):
     return keras_sslgan.networks.mlp_generator(latent_dim, SHAPE, hidden_units=(8,))
 
 
+def tiny_three_player(bad=False, **kwargs):
+    """A tiny compiled TripleGAN (or, with `bad`, GoodBadGAN) for `synthetic_images`;
+    `kwargs` override its networks and constructor arguments."""
+    networks = keras_sslgan.networks
+    parts = dict(
+        generator=networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,)),
+        discriminator=networks.pair_discriminator(SHAPE, NUM_CLASSES, hidden_units=(8,)),
+        classifier_network=networks.mlp_classifier(
+            SHAPE, NUM_CLASSES, hidden_units=(8,), return_features=bad
+        ),
+    )
+    optimizers = dict(
+        d_optimizer=keras.optimizers.Adam(1e-3),
+        g_optimizer=keras.optimizers.Adam(1e-3),
+        c_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.5),
+    )
+    method = keras_sslgan.TripleGAN
+    if bad:
+        method, parts["bad_generator"] = keras_sslgan.GoodBadGAN, tiny_generator()
+        optimizers["b_optimizer"] = keras.optimizers.Adam(1e-3)
+    arguments = dict(
+        num_classes=NUM_CLASSES,
+        generated_batch_size=6,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+        **parts,
+    )
+    model = method(**{**arguments, **kwargs})
+    model.compile(**optimizers)
+    return model
+
+
 def _weights(model):
     return [np.asarray(v) for v in model.weights]
 

@@ -1,7 +1,13 @@
 import keras
 import numpy as np
 import pytest
-from helpers import NUM_CLASSES, SHAPE, synthetic_images, tiny_discriminator, tiny_generator
+from helpers import (
+    NUM_CLASSES,
+    synthetic_images,
+    tiny_discriminator,
+    tiny_generator,
+    tiny_three_player,
+)
 
 import keras_sslgan
 
@@ -46,36 +52,6 @@ def test_predicted_class_counts_are_those_of_the_averaged_weights_after_each_epo
         keras_sslgan.PredictedClassCounts(x, batch_size=0)
 
 
-def tiny_triple_gan(bad=False):
-    """A tiny TripleGAN (or, with `bad`, GoodBadGAN) for `synthetic_images`."""
-    networks = keras_sslgan.networks
-    parts = dict(
-        generator=networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,)),
-        discriminator=networks.pair_discriminator(SHAPE, NUM_CLASSES, hidden_units=(8,)),
-        classifier_network=networks.mlp_classifier(
-            SHAPE, NUM_CLASSES, hidden_units=(8,), return_features=bad
-        ),
-    )
-    optimizers = dict(
-        d_optimizer=keras.optimizers.Adam(1e-3),
-        g_optimizer=keras.optimizers.Adam(1e-3),
-        c_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.5),
-    )
-    method = keras_sslgan.TripleGAN
-    if bad:
-        method, parts["bad_generator"] = keras_sslgan.GoodBadGAN, tiny_generator()
-        optimizers["b_optimizer"] = keras.optimizers.Adam(1e-3)
-    model = method(
-        num_classes=NUM_CLASSES,
-        generated_batch_size=6,
-        preprocessing=keras.layers.Rescaling(1 / 255),
-        seed=0,
-        **parts,
-    )
-    model.compile(**optimizers)
-    return model
-
-
 def tiny_bad_gan():
     rescale = keras.layers.Rescaling(1 / 255)
     model = keras_sslgan.BadGAN(
@@ -105,9 +81,9 @@ def read_images(log_dir, tag):
     [
         (tiny_fm_gan, "generator", 2),
         (tiny_bad_gan, "generator", 2),
-        (tiny_triple_gan, "generator", NUM_CLASSES),  # one row per class
-        (lambda: tiny_triple_gan(bad=True), "generator", NUM_CLASSES),
-        (lambda: tiny_triple_gan(bad=True), "bad_generator", 2),
+        (tiny_three_player, "generator", NUM_CLASSES),  # one row per class
+        (lambda: tiny_three_player(bad=True), "generator", NUM_CLASSES),
+        (lambda: tiny_three_player(bad=True), "bad_generator", 2),
     ],
     ids=["fm_gan", "bad_gan", "triple_gan", "good_bad_gan", "good_bad_gan-bad"],
 )

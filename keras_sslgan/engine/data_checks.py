@@ -175,3 +175,48 @@ def check_fit_arguments(model, epochs, kwargs):
     if isinstance(validation, (tuple, list)) and len(validation) >= 2:
         labels = check_labels(validation[1], model.num_classes, "validation_data y")
         kwargs["validation_data"] = (validation[0], labels, *validation[2:])
+
+
+def check_class_outputs(network, num_classes, argument, widths=(0,)):
+    """Raises a `ValueError` unless the first output of `network` (the class logits) has
+    `num_classes + extra` units for an `extra` in `widths` (1: a fake logit after them):
+    a wider network would train with the extra logits dropped, a narrower one fail
+    with an error that blames the labels."""
+    shape = network.output_shape
+    shape = shape[0] if isinstance(shape, list) else shape
+    expected = [num_classes + extra for extra in widths]
+    if shape[-1] not in expected:
+        wanted = " or ".join(str(w) for w in expected)
+        raise ValueError(
+            f"`{argument}` must output {wanted} class logits for num_classes={num_classes}. "
+            f"Received: {argument} with output shape {tuple(shape)}"
+        )
+
+
+def check_label_inputs(network, num_classes, argument):
+    """Raises a `ValueError` when a conditional network (G(z, y) or D(x, y)) one-hot
+    encodes its labels for another number of classes than `num_classes` (the missing
+    classes would get an all-zero code; only `keras.layers.CategoryEncoding` layers, as
+    `keras_sslgan.networks` builds them, are seen)."""
+    for layer in network.layers:
+        depth = getattr(layer, "num_tokens", None)
+        if isinstance(layer, keras.layers.CategoryEncoding) and depth != num_classes:
+            raise ValueError(
+                f"`{argument}` encodes labels of {depth} classes, and the model has "
+                f"num_classes={num_classes}. Build it for {num_classes} classes. "
+                f"Received: {argument} with layer {layer.name!r} of num_tokens={depth}"
+            )
+
+
+def check_finite_examples(x, argument="x"):
+    """Raises a `ValueError` when array examples `x` hold NaN or infinite values, which
+    the networks would turn into confident, meaningless probabilities."""
+    if x is None or isinstance(x, tf.data.Dataset):
+        return
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        bad = int(np.sum(~np.all(np.isfinite(x.reshape(len(x), -1)), axis=1)))
+        raise ValueError(
+            f"`{argument}` holds NaN or infinite values ({bad} of {len(x)} examples): the "
+            "classifier's outputs on them would mean nothing. Remove or repair them."
+        )

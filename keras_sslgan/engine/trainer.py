@@ -341,12 +341,15 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         warning for array examples on another scale than the training data's."""
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = check_labels(y, self.num_classes, "y")
+        data_checks.check_finite_examples(x)
         data_checks.check_scale(self, x)
         return super().evaluate(x, y, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """Keras' `predict`: the K class probabilities, with a warning for array
-        examples on another scale than the training data's."""
+        examples on another scale than the training data's; NaN or infinite examples
+        are refused."""
+        data_checks.check_finite_examples(x)
         data_checks.check_scale(self, x)
         return super().predict(x, *args, **kwargs)
 

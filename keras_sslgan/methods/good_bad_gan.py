@@ -136,6 +136,12 @@ class GoodBadGAN(TripleGAN):
                 "`[logits, features]` (the bad generator matches the features). Received "
                 f"outputs: {[tuple(o.shape) for o in outputs or []]}"
             )
+        if len(getattr(bad_generator, "inputs", None) or []) != 1:
+            raise ValueError(
+                "`bad_generator` must be an unconditional keras.Model, noise -> examples "
+                "(one input). Received: bad_generator with inputs "
+                f"{[tuple(i.shape) for i in getattr(bad_generator, 'inputs', None) or []]}"
+            )
         if tuple(bad_generator.output_shape[1:]) != self.data_shape():
             raise ValueError(
                 f"The bad generator's output shape {tuple(bad_generator.output_shape[1:])} "

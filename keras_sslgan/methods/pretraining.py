@@ -42,6 +42,14 @@ def pretrain_classifier(
     Returns:
         The `History` of the pre-training `fit`.
     """
+    if not model._is_compiled():  # the game's step counts and weights must exist
+        raise RuntimeError(
+            f"{type(model).__name__}.pretrain_classifier: call `compile(...)` first: the "
+            "pre-training hands C to the game, whose optimizers count its steps."
+        )
+    # After a `fit` C holds its moving averages; pre-training trains the trained weights
+    # (those the next `fit` goes on from), not the averages.
+    model.use_ema_weights(False)
     if optimizer is None:
         optimizer = keras.optimizers.Adam(3e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
     pretraining = SupervisedBaseline(

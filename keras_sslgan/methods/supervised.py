@@ -5,7 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import SemiSupervisedGAN, distribute
+from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
 
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
@@ -50,6 +50,10 @@ class SupervisedBaseline(SemiSupervisedGAN):
 
     def __init__(self, classifier_network, num_classes, preprocessing=None, seed=None, **kwargs):
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
+        # K logits, or K and a fake logit (a K+1 discriminator's network).
+        data_checks.check_class_outputs(
+            classifier_network, self.num_classes, "classifier_network", widths=(0, 1)
+        )
         # === Networks ===
         self.classifier_network = classifier_network
 

@@ -12,8 +12,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import SemiSupervisedGAN, distribute
-from keras_sslgan.engine.data_checks import check_latent_distribution
+from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
 from keras_sslgan.methods.pretraining import pretrain_classifier
 from keras_sslgan.networks.initialization import initialize_from_data
 
@@ -143,7 +142,7 @@ class TripleGAN(SemiSupervisedGAN):
         **kwargs,
     ):
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
-        check_latent_distribution(latent_distribution)
+        data_checks.check_latent_distribution(latent_distribution)
         for name, value in (
             ("generated_batch_size", generated_batch_size),
             ("discriminator_labeled_batch_size", discriminator_labeled_batch_size),
@@ -158,6 +157,16 @@ class TripleGAN(SemiSupervisedGAN):
                 f"Received: pseudo_labeled_fraction={pseudo_labeled_fraction!r}"
             )
         self._check_networks(generator, discriminator, classifier_network)
+        data_checks.check_class_outputs(classifier_network, self.num_classes, "classifier_network")
+        data_checks.check_label_inputs(generator, self.num_classes, "generator")
+        data_checks.check_label_inputs(discriminator, self.num_classes, "discriminator")
+        if generated_batch_size is not None and generated_batch_size < self.num_classes:
+            # G's labels cycle through the classes: a smaller batch never makes the last.
+            raise ValueError(
+                f"`generated_batch_size` must be at least num_classes={self.num_classes}, so "
+                "that every class is generated each step. "
+                f"Received: generated_batch_size={generated_batch_size!r}"
+            )
 
         # === Networks ===
         self.generator = generator

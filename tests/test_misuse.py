@@ -1,0 +1,126 @@
+"""What a user gets wrong, met with a clear error and nothing lost (reliability, round
+three): each case the type, and a message naming the argument and echoing the value."""
+
+import keras
+import numpy as np
+import pytest
+from helpers import (
+    NUM_CLASSES,
+    SHAPE,
+    synthetic_images,
+    tiny_discriminator,
+    tiny_generator,
+    tiny_three_player,
+)
+
+import keras_sslgan
+from keras_sslgan import networks
+
+THREE_PLAYERS = [pytest.param(False, id="triple_gan"), pytest.param(True, id="good_bad_gan")]
+
+
+@pytest.mark.parametrize("bad", THREE_PLAYERS)
+@pytest.mark.parametrize("width", [NUM_CLASSES - 1, NUM_CLASSES + 1])
+def test_a_classifier_of_another_width_is_refused(bad, width):
+    """Wider: the extra logits would be dropped; narrower: an error blaming the labels."""
+    classifier = networks.mlp_classifier(SHAPE, width, hidden_units=(8,), return_features=bad)
+    with pytest.raises(ValueError, match=rf"`classifier_network` must output {NUM_CLASSES} "):
+        tiny_three_player(bad, classifier_network=classifier)
+
+
+def test_the_supervised_baseline_takes_k_or_k_plus_one_logits_and_nothing_else():
+    for width in (NUM_CLASSES, NUM_CLASSES + 1):  # K, or a K+1 discriminator's network
+        keras_sslgan.SupervisedBaseline(tiny_discriminator_of(width), NUM_CLASSES)
+    with pytest.raises(ValueError, match=r"must output 3 or 4 class logits.*\(None, 5\)"):
+        keras_sslgan.SupervisedBaseline(tiny_discriminator_of(NUM_CLASSES + 2), NUM_CLASSES)
+
+
+def tiny_discriminator_of(width):
+    return networks.mlp_classifier(SHAPE, width, hidden_units=(8,))
+
+
+@pytest.mark.parametrize("bad", THREE_PLAYERS)
+def test_conditional_networks_built_for_fewer_classes_are_refused(bad):
+    """The missing class would get an all-zero one-hot code, silently."""
+    generator = networks.conditional_mlp_generator(4, NUM_CLASSES - 1, SHAPE, hidden_units=(8,))
+    with pytest.raises(ValueError, match="`generator` encodes labels of 2 classes.*num_tokens=2"):
+        tiny_three_player(bad, generator=generator)
+    pair = networks.pair_discriminator(SHAPE, NUM_CLASSES - 1, hidden_units=(8,))
+    with pytest.raises(ValueError, match="`discriminator` encodes labels of 2 classes"):
+        tiny_three_player(bad, discriminator=pair)
+
+
+@pytest.mark.parametrize("bad", THREE_PLAYERS)
+def test_a_generated_batch_smaller_than_the_classes_is_refused(bad):
+    """G's labels cycle through the classes: with 2 of 3 the last is never generated."""
+    with pytest.raises(ValueError, match="at least num_classes=3.*generated_batch_size=2"):
+        tiny_three_player(bad, generated_batch_size=2)
+    assert tiny_three_player(bad, generated_batch_size=3).generated_batch_size == 3
+
+
+def test_a_conditional_bad_generator_is_refused():
+    conditional = networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,))
+    with pytest.raises(ValueError, match="`bad_generator` must be an unconditional"):
+        tiny_three_player(True, bad_generator=conditional)
+
+
+@pytest.mark.parametrize("bad", THREE_PLAYERS)
+def test_pretraining_needs_compile_and_trains_the_trained_weights_after_fit(bad):
+    x, y = synthetic_images()
+    model = tiny_three_player(bad)
+    model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)
+    assert int(model.ema_in_weights.numpy()) == 1  # C holds its averages after fit
+    classifier = model.classifier_network
+    c_optimizer = model.optimizer_of("classifier_network")
+    averages = [np.asarray(w) for w in classifier.trainable_weights]
+    model.use_ema_weights(False)
+    trained = [np.asarray(w) for w in classifier.trainable_weights]
+    model.use_ema_weights(True)
+    # Pre-training with a rate of 0 changes nothing: what C holds after it is what it
+    # trained from, the trained weights, not the averages.
+    model.pretrain_classifier(
+        (x[:12], y[:12]),
+        x,
+        optimizer=keras.optimizers.SGD(0.0),
+        batch_size=20,
+        labeled_batch_size=12,
+        verbose=0,
+    )
+    assert int(model.ema_in_weights.numpy()) == 0
+    for a, b, c in zip(classifier.trainable_weights, trained, averages, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), b)
+        assert not np.array_equal(b, c)
+    # The next fit trains on from them, and ends with the averages in.
+    steps = int(c_optimizer.iterations)
+    model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)
+    assert int(c_optimizer.iterations) == steps + 3 and int(model.ema_in_weights.numpy()) == 1
+
+    uncompiled = keras_sslgan.TripleGAN(
+        networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,)),
+        networks.pair_discriminator(SHAPE, NUM_CLASSES, hidden_units=(8,)),
+        tiny_discriminator_of(NUM_CLASSES),
+        NUM_CLASSES,
+    )
+    with pytest.raises(RuntimeError, match=r"pretrain_classifier: call `compile\(...\)` first"):
+        uncompiled.pretrain_classifier((x[:12], y[:12]), x)
+
+
+def test_predict_and_evaluate_refuse_nan_or_infinite_examples():
+    """ReLU maps NaN to 0: without the check they return confident probabilities."""
+    x, y = synthetic_images()
+    model = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(),
+        tiny_discriminator(),
+        NUM_CLASSES,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+    )
+    model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)
+    images = x.astype("float32")
+    images[3, 0, 0, 0] = np.nan
+    images[5, 1, 1, 0] = np.inf
+    with pytest.raises(ValueError, match=r"`x` holds NaN or infinite values \(2 of 60 examples\)"):
+        model.predict(images, verbose=0)
+    with pytest.raises(ValueError, match="`x` holds NaN or infinite values"):
+        model.evaluate(images, y, verbose=0)
+    assert model.predict(x.astype("float32"), verbose=0).shape == (60, NUM_CLASSES)
