@@ -67,9 +67,10 @@ def tiny_generator(latent_dim=4):
     return keras_sslgan.networks.mlp_generator(latent_dim, SHAPE, hidden_units=(8,))
 
 
-def tiny_three_player(bad=False, **kwargs):
-    """A tiny compiled TripleGAN (or, with `bad`, GoodBadGAN) for `synthetic_images`;
-    `kwargs` override its networks and constructor arguments."""
+def tiny_three_player(bad=False, compile=True, **kwargs):
+    """A tiny TripleGAN (or, with `bad`, GoodBadGAN) for `synthetic_images`, compiled
+    unless `compile` is False; `kwargs` override its networks and constructor
+    arguments."""
     networks = keras_sslgan.networks
     parts = dict(
         generator=networks.conditional_mlp_generator(4, NUM_CLASSES, SHAPE, hidden_units=(8,)),
@@ -95,7 +96,8 @@ def tiny_three_player(bad=False, **kwargs):
         **parts,
     )
     model = method(**{**arguments, **kwargs})
-    model.compile(**optimizers)
+    if compile:
+        model.compile(**optimizers)
     return model
 
 

@@ -124,3 +124,64 @@ def test_predict_and_evaluate_refuse_nan_or_infinite_examples():
     with pytest.raises(ValueError, match="`x` holds NaN or infinite values"):
         model.evaluate(images, y, verbose=0)
     assert model.predict(x.astype("float32"), verbose=0).shape == (60, NUM_CLASSES)
+
+
+def test_recipes_use_or_refuse_every_setting_they_are_given():
+    recipes = keras_sslgan.recipes
+    supervised = recipes.salimans_mnist("supervised", entropy_weight=0.3, balance_weight=0.2)
+    assert (supervised.entropy_weight, supervised.balance_weight) == (0.3, 0.2)
+    with pytest.raises(ValueError, match="`unlabeled_weight` is not a setting of .*=0.5"):
+        recipes.salimans_mnist("supervised", unlabeled_weight=0.5)
+    with pytest.raises(ValueError, match="`density_model` is not a setting of method='fm_gan'"):
+        recipes.salimans_mnist("fm_gan", density_model=networks.mnist_generator())
+    b_optimizer = keras.optimizers.SGD(0.1)
+    model = recipes.good_bad_mnist("mlp", budget=True, b_optimizer=b_optimizer)
+    assert model.b_optimizer is b_optimizer
+    with pytest.raises(ValueError, match="`bad_batch_size` is the good-and-bad GAN's"):
+        recipes.li_mnist("mlp", method="triple_gan", bad_batch_size=7)
+
+
+def tiny_fm_gan(method=keras_sslgan.FeatureMatchingGAN, **kwargs):
+    return method(tiny_generator(), tiny_discriminator(), NUM_CLASSES, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "build, name, value",
+    [
+        (tiny_fm_gan, "entropy_weight", "0.1"),
+        (tiny_fm_gan, "balance_weight", None),
+        (lambda: tiny_fm_gan(keras_sslgan.BadGAN), "pull_away_weight", None),
+        (lambda: tiny_fm_gan(keras_sslgan.BadGAN), "density_threshold", "low"),
+        (lambda: tiny_fm_gan(keras_sslgan.BadGAN), "density_threshold", float("nan")),
+        (lambda: tiny_three_player(compile=False), "alpha", "0.5"),
+        (lambda: tiny_three_player(compile=False), "balance_weight", None),
+        (lambda: tiny_three_player(True, compile=False), "pull_away_weight", None),
+        (lambda: tiny_three_player(True, compile=False), "alpha", 1.5),
+        (
+            lambda: keras_sslgan.SupervisedBaseline(tiny_discriminator(), NUM_CLASSES),
+            "entropy_weight",
+            True,
+        ),
+    ],
+)
+def test_compile_settings_of_the_wrong_type_name_the_argument(build, name, value):
+    """Not `TypeError: '>=' not supported ...`: the argument and the value."""
+    model = build()
+    optimizers = {o: keras.optimizers.Adam() for o in model.players.values()}
+    with pytest.raises(ValueError, match=rf"`{name}` must be a .*Received: {name}="):
+        model.compile(**optimizers, **{name: value})
+
+
+@pytest.mark.parametrize(
+    "build, argument",
+    [
+        (lambda: keras_sslgan.FeatureMatchingGAN(None, tiny_discriminator(), 3), "generator"),
+        (lambda: keras_sslgan.SupervisedBaseline(None, 3), "classifier_network"),
+        (lambda: tiny_three_player(discriminator=None), "discriminator"),
+        (lambda: tiny_three_player(True, bad_generator=None), "bad_generator"),
+    ],
+)
+def test_a_missing_network_is_named(build, argument):
+    """Not `AttributeError: 'NoneType' object has no attribute 'input_shape'`."""
+    with pytest.raises(ValueError, match=rf"`{argument}` must be a keras.Model. Received: "):
+        build()

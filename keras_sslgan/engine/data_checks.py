@@ -1,6 +1,8 @@
 """The engine's checks of what users give it: arguments, training data, labels, and the
 scale of the examples `predict` and `evaluate` get."""
 
+import math
+import numbers
 import warnings
 
 import keras
@@ -220,3 +222,34 @@ def check_finite_examples(x, argument="x"):
             f"`{argument}` holds NaN or infinite values ({bad} of {len(x)} examples): the "
             "classifier's outputs on them would mean nothing. Remove or repair them."
         )
+
+
+def check_number(name, value, low=0.0, high=math.inf):
+    """Raises a `ValueError` naming the argument `name` unless `value` is a real number
+    (not a bool, a string or `None`) in `[low, high]`, NaN excluded."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+        bounds = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+        raise ValueError(f"`{name}` must be a number {bounds}. Received: {name}={value!r}")
+
+
+def check_weights(**weights):
+    """`check_number(name, value)` (a number >= 0) for each of the named loss weights."""
+    for name, value in weights.items():
+        check_number(name, value)
+
+
+def check_finite_number(name, value):
+    """Raises a `ValueError` naming the argument unless `value` is a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"`{name}` must be a finite number. Received: {name}={value!r}")
+
+
+def check_networks(**networks):
+    """Raises a `ValueError` naming the argument for each value that is not a Keras model
+    or layer (`None`, a function, an array...), before anything reads its shapes."""
+    for name, network in networks.items():
+        if not isinstance(network, keras.layers.Layer):
+            raise ValueError(
+                f"`{name}` must be a keras.Model. Received: {name}={network!r} "
+                f"of type {type(network).__name__}"
+            )

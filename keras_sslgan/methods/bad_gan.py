@@ -11,7 +11,7 @@ import keras
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import distribute
+from keras_sslgan.engine import data_checks, distribute
 from keras_sslgan.methods.fm_gan import FeatureMatchingGAN
 
 
@@ -158,12 +158,7 @@ class BadGAN(FeatureMatchingGAN):
                 `keras.Model.compile` arguments.
         """
         losses.feature_matching_distance(feature_distance)  # a known distance
-        for name, value in (
-            ("pull_away_weight", pull_away_weight),
-            ("density_weight", density_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        data_checks.check_weights(pull_away_weight=pull_away_weight, density_weight=density_weight)
         for name, value, least in (
             ("density_start", density_start, 0),
             ("density_every", density_every, 1),
@@ -172,6 +167,8 @@ class BadGAN(FeatureMatchingGAN):
                 raise ValueError(
                     f"`{name}` must be an integer >= {least}. Received: {name}={value!r}"
                 )
+        if density_threshold is not None:
+            data_checks.check_finite_number("density_threshold", density_threshold)
         if density_weight > 0 and self.density_model is None:
             raise ValueError(
                 f"density_weight={density_weight} needs a density model: pass "

@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import SemiSupervisedGAN, distribute
+from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
 from keras_sslgan.engine.data_checks import check_latent_distribution
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
@@ -94,6 +94,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         seed=None,
         **kwargs,
     ):
+        data_checks.check_networks(generator=generator, discriminator=discriminator)
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
         losses.check_head(head)
         if generator_loss not in GENERATOR_LOSSES:
@@ -176,13 +177,11 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
         """
-        for name, value in (
-            ("unlabeled_weight", unlabeled_weight),
-            ("entropy_weight", entropy_weight),
-            ("balance_weight", balance_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        data_checks.check_weights(
+            unlabeled_weight=unlabeled_weight,
+            entropy_weight=entropy_weight,
+            balance_weight=balance_weight,
+        )
         super().compile(
             optimizers={"d_optimizer": d_optimizer, "g_optimizer": g_optimizer},
             settings={

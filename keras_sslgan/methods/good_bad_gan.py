@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_sslgan import losses
-from keras_sslgan.engine import SemiSupervisedGAN, distribute
+from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
 from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
 from keras_sslgan.methods.triple_gan import TripleGAN
 
@@ -115,6 +115,7 @@ class GoodBadGAN(TripleGAN):
         seed=None,
         **kwargs,
     ):
+        data_checks.check_networks(bad_generator=bad_generator)
         super().__init__(
             generator,
             discriminator,
@@ -193,12 +194,9 @@ class GoodBadGAN(TripleGAN):
             **kwargs: `keras.Model.compile` arguments.
         """
         losses.feature_matching_distance(feature_distance)  # a known distance
-        for name, value in (
-            ("unlabeled_weight", unlabeled_weight),
-            ("pull_away_weight", pull_away_weight),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value!r}")
+        data_checks.check_weights(
+            unlabeled_weight=unlabeled_weight, pull_away_weight=pull_away_weight
+        )
         settings = self.game_settings(
             alpha,
             label_expectation,

@@ -49,6 +49,7 @@ class SupervisedBaseline(SemiSupervisedGAN):
     term_weights = {"entropy_loss": "entropy_weight", "balance_loss": "balance_weight"}
 
     def __init__(self, classifier_network, num_classes, preprocessing=None, seed=None, **kwargs):
+        data_checks.check_networks(classifier_network=classifier_network)
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
         # K logits, or K and a fake logit (a K+1 discriminator's network).
         data_checks.check_class_outputs(
@@ -71,9 +72,7 @@ class SupervisedBaseline(SemiSupervisedGAN):
                 default) the unlabeled batch is not used.
             **kwargs: `keras.Model.compile` arguments.
         """
-        for name, value in (("entropy_weight", entropy_weight), ("balance_weight", balance_weight)):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value}")
+        data_checks.check_weights(entropy_weight=entropy_weight, balance_weight=balance_weight)
         super().compile(
             optimizers={"c_optimizer": c_optimizer},
             settings={

@@ -141,6 +141,9 @@ class TripleGAN(SemiSupervisedGAN):
         seed=None,
         **kwargs,
     ):
+        data_checks.check_networks(
+            generator=generator, discriminator=discriminator, classifier_network=classifier_network
+        )
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
         data_checks.check_latent_distribution(latent_distribution)
         for name, value in (
@@ -269,16 +272,13 @@ class TripleGAN(SemiSupervisedGAN):
                 f"`label_expectation` must be one of {LABEL_EXPECTATIONS}. "
                 f"Received: label_expectation={label_expectation!r}"
             )
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha!r}")
-        for name, value in (
-            ("entropy_weight", entropy_weight),
-            ("balance_weight", balance_weight),
-            ("pseudo_discriminative_weight", pseudo_discriminative_weight),
-            ("pseudo_discriminative_start", pseudo_discriminative_start),
-        ):
-            if not value >= 0:
-                raise ValueError(f"`{name}` must be >= 0. Received: {name}={value!r}")
+        data_checks.check_number("alpha", alpha, 0.0, 1.0)
+        data_checks.check_weights(
+            entropy_weight=entropy_weight,
+            balance_weight=balance_weight,
+            pseudo_discriminative_weight=pseudo_discriminative_weight,
+            pseudo_discriminative_start=pseudo_discriminative_start,
+        )
         if int(pseudo_discriminative_start) != pseudo_discriminative_start:
             raise ValueError(
                 "`pseudo_discriminative_start` must be an integer (a training step). "

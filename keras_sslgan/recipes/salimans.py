@@ -103,7 +103,8 @@ def salimans_mnist(
         ema_momentum: float, the EMA's decay; 0 for no EMA.
         adam_epsilon: float, epsilon of both Adam optimizers.
         unlabeled_weight, entropy_weight, balance_weight: of
-            `FeatureMatchingGAN.compile` (not used by `"supervised"`).
+            `FeatureMatchingGAN.compile` (`"supervised"` takes the entropy and balance
+            weights, and refuses an `unlabeled_weight` other than 1).
         density_model: of `BadGAN` (`method="bad_gan"` only).
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **compile_kwargs: the method's other `compile` arguments (`BadGAN`'s terms) and
@@ -140,6 +141,16 @@ def salimans_mnist(
             "Bad GAN's generator learns by feature matching. Received: "
             f"generator_loss={generator_loss!r}"
         )
+    # A setting the method does not use is refused, not dropped.
+    unused = {
+        "unlabeled_weight": (method == "supervised" and unlabeled_weight != 1.0, unlabeled_weight),
+        "density_model": (method != "bad_gan" and density_model is not None, density_model),
+    }
+    for name, (given_but_unused, value) in unused.items():
+        if given_but_unused:
+            raise ValueError(
+                f"`{name}` is not a setting of method={method!r}. Received: {name}={value!r}"
+            )
     # The generator first, for every method: the initial weights drawn after it are then
     # the same for the discriminator of every method with the same global seed.
     generator = mnist_generator()
@@ -166,7 +177,12 @@ def salimans_mnist(
     preprocessing = keras.layers.Rescaling(1 / 255.0)
     if method == "supervised":
         model = SupervisedBaseline(discriminator, 10, preprocessing=preprocessing, seed=seed)
-        model.compile(c_optimizer=d_optimizer, **compile_kwargs)
+        model.compile(
+            c_optimizer=d_optimizer,
+            entropy_weight=entropy_weight,
+            balance_weight=balance_weight,
+            **compile_kwargs,
+        )
         return model
     common = dict(
         generator=generator,
