@@ -185,3 +185,34 @@ def test_a_missing_network_is_named(build, argument):
     """Not `AttributeError: 'NoneType' object has no attribute 'input_shape'`."""
     with pytest.raises(ValueError, match=rf"`{argument}` must be a keras.Model. Received: "):
         build()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1 / 255])
+def test_a_density_model_of_another_scale_than_the_models_data_is_named(scale):
+    """Fitted on raw 0-255 pixels for a model that rescales them to [0, 1], the density
+    puts every example below the threshold, and the low-density term never acts."""
+    import warnings
+
+    x, y = synthetic_images()
+    rng = np.random.default_rng(0)
+    fitted_on = x * scale + rng.uniform(0, scale, x.shape)  # dequantized
+    density = networks.PCAGaussianMixture.fit(fitted_on, pca_dim=4, num_components=2)
+    threshold = float(np.quantile(keras.ops.convert_to_numpy(density(fitted_on)), 0.1))
+    model = keras_sslgan.BadGAN(
+        tiny_generator(),
+        tiny_discriminator(),
+        NUM_CLASSES,
+        density_model=density,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(),
+        g_optimizer=keras.optimizers.Adam(),
+        density_weight=1.0,
+        density_threshold=threshold,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)
+    named = [w for w in caught if "is denser than density_threshold" in str(w.message)]
+    assert len(named) == (1 if scale == 1.0 else 0), [str(w.message) for w in caught]

@@ -432,11 +432,16 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         if self.training_step() == 0:
             raw = data_checks.first_unlabeled(dataset)
             data_checks.record_data_range(self, raw)
+            self.check_first_data(self.preprocess(raw))
             if initialize:
                 self.initialize_networks(self.preprocess(raw))
         history = super().fit(dataset, epochs=epochs, shuffle=False, callbacks=callbacks, **kwargs)
         self.use_ema_weights(True)
         return history
+
+    def check_first_data(self, x_unlabeled):
+        """Before the first step, the method's own checks of preprocessed unlabeled
+        examples (none here; Bad GAN's density model against their scale)."""
 
     def initialize_networks(self, x_unlabeled):
         """Data-dependent initialization before the first step, from preprocessed

@@ -7,7 +7,10 @@ low-density term (stay out of the data's dense regions, by a frozen density mode
 discriminator may add the conditional entropy on unlabeled data.
 """
 
+import warnings
+
 import keras
+import numpy as np
 from keras import ops
 
 from keras_sslgan import losses
@@ -237,6 +240,25 @@ class BadGAN(FeatureMatchingGAN):
             "pull_away_loss": pull_away,
             "low_density_loss": low_density,
         }
+
+    def check_first_data(self, x_unlabeled):
+        """Warns when no preprocessed unlabeled example is denser than
+        `density_threshold`: the density model was fitted on data of another scale (raw
+        0-255 pixels for a model that rescales them, say), and the low-density term,
+        which penalizes generated samples denser than the threshold, would never act."""
+        if not self.density_weight or self.density_model is None:
+            return
+        log_density = ops.convert_to_numpy(ops.cast(self.density_model(x_unlabeled), "float32"))
+        if not np.any(log_density > self.density_threshold):
+            warnings.warn(
+                f"None of {len(log_density)} unlabeled examples, as the model takes them "
+                f"(after `preprocessing`), is denser than density_threshold="
+                f"{self.density_threshold:g} under the density model (their log densities: "
+                f"{float(np.min(log_density)):g} to {float(np.max(log_density)):g}): the "
+                "low-density term would never act. Was `density_model` fitted on data of "
+                "another scale? Fit it (and its threshold) on preprocessed examples.",
+                stacklevel=4,
+            )
 
     def get_config(self):
         config = super().get_config()
