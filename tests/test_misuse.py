@@ -216,3 +216,121 @@ def test_a_density_model_of_another_scale_than_the_models_data_is_named(scale):
         model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)
     named = [w for w in caught if "is denser than density_threshold" in str(w.message)]
     assert len(named) == (1 if scale == 1.0 else 0), [str(w.message) for w in caught]
+
+
+def test_a_density_that_cannot_be_fitted_says_why():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6))
+    fit = networks.PCAGaussianMixture.fit
+    with pytest.raises(ValueError, match=r"`pca_dim` must be in \[1, .* = \[1, 6\].*pca_dim=8"):
+        fit(x, pca_dim=8, num_components=2)
+    with pytest.raises(ValueError, match=r"`pca_dim` must be .*\[1, 5\]"):
+        fit(x[:5], pca_dim=6, num_components=2)  # fewer examples than components of PCA
+    nan = x.copy()
+    nan[3, 2] = np.nan
+    with pytest.raises(ValueError, match="`x` holds NaN or infinite values"):
+        fit(nan, pca_dim=2, num_components=2)
+    with pytest.raises(ValueError, match="`x` is constant"):
+        fit(np.ones((40, 6)), pca_dim=2, num_components=2)
+    few = np.repeat(x[:3], 10, axis=0)  # 3 distinct points
+    with pytest.raises(ValueError, match="3 distinct examples .*num_components=4"):
+        fit(few, pca_dim=2, num_components=4)
+    with pytest.raises(ValueError, match="pca_dim=80"):  # 50 MNIST-sized images
+        keras_sslgan.recipes.mnist_density_model(rng.integers(0, 256, (50, 784), dtype="uint8"))
+
+
+def test_a_backup_of_other_compile_settings_names_each_setting(tmp_path):
+    """Not two digests of the compile config: `alpha 0.5 -> 0.3`. A record of an older
+    version, without the settings, still resumes."""
+    import json
+    import os
+
+    x, y = synthetic_images()
+    backup = str(tmp_path / "backup")
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    def fit(alpha, stop=False):
+        model = tiny_three_player(compile=False)
+        optimizers = {o: keras.optimizers.Adam(1e-3) for o in model.players.values()}
+        model.compile(**optimizers, alpha=alpha)
+        callbacks = [keras.callbacks.BackupAndRestore(backup)] + ([Stop()] if stop else [])
+        model.fit((x[:12], y[:12]), x, batch_size=20, epochs=2, callbacks=callbacks, verbose=0)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(0.5, stop=True)
+    with pytest.raises(ValueError, match=r"Differences \(backed up -> now\): alpha 0.5 -> 0.3$"):
+        fit(0.3)
+    record = os.path.join(backup, "keras_sslgan_run.json")
+    with open(record) as f:
+        saved = json.load(f)
+    del saved["compile_settings"]  # as keras_sslgan 0.3.0.dev2 wrote it
+    with open(record, "w") as f:
+        json.dump(saved, f)
+    fit(0.5)  # resumes and ends
+    assert not os.path.exists(backup)
+
+
+BUILDS = [
+    pytest.param(
+        lambda: keras_sslgan.FeatureMatchingGAN(
+            tiny_generator(),
+            tiny_discriminator(),
+            NUM_CLASSES,
+            preprocessing=keras.layers.Rescaling(1 / 255),
+        ),
+        id="fm_gan",
+    ),
+    pytest.param(lambda: tiny_three_player(compile=False), id="triple_gan"),
+    pytest.param(lambda: tiny_three_player(True, compile=False), id="good_bad_gan"),
+    pytest.param(
+        lambda: keras_sslgan.SupervisedBaseline(
+            tiny_discriminator(), NUM_CLASSES, preprocessing=keras.layers.Rescaling(1 / 255)
+        ),
+        id="supervised",
+    ),
+]
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_unbatched_datasets_and_string_images_are_named(build):
+    import tensorflow as tf
+
+    x, y = synthetic_images()
+    model = build()
+    model.compile(**{o: keras.optimizers.Adam() for o in model.players.values()})
+    labeled = tf.data.Dataset.from_tensor_slices((x[:12], y[:12]))
+    with pytest.raises(ValueError, match=r"single examples of shape \(6, 6, 1\), not batches"):
+        model.fit(labeled, tf.data.Dataset.from_tensor_slices(x), verbose=0)
+    with pytest.raises(ValueError, match="The labeled examples are strings"):
+        model.fit((x[:12].astype(str), y[:12]), x.astype(str), batch_size=20, verbose=0)
+
+
+def test_networks_that_do_not_fit_the_game_are_named_when_built():
+    inputs = [keras.Input(SHAPE), keras.Input((), dtype="int32")]
+    flat = keras.layers.Flatten()(inputs[0])
+    pair = keras.Model(inputs, keras.layers.Dense(3)(flat))  # 3 outputs, not 1
+    with pytest.raises(ValueError, match=r"one logit per pair.*\(None, 3\)"):
+        tiny_three_player(discriminator=pair)
+    with pytest.raises(ValueError, match="generated_batch_size=2.5"):
+        keras_sslgan.BadGAN(tiny_generator(), tiny_discriminator(), 3, generated_batch_size=2.5)
+    other_shape = networks.PCAGaussianMixture.fit(
+        np.random.default_rng(0).normal(size=(40, 8)), pca_dim=2, num_components=2
+    )
+    with pytest.raises(ValueError, match=r"does not take the generator's examples of shape"):
+        keras_sslgan.BadGAN(tiny_generator(), tiny_discriminator(), 3, density_model=other_shape)
+
+
+@pytest.mark.parametrize("bad", THREE_PLAYERS)
+def test_a_pseudo_labeled_fraction_that_leaves_c_nothing_is_named(bad):
+    """0.99 of a batch of 20 leaves C's part empty: not a NaN loss and advice about the
+    learning rate, but the fraction and the batch."""
+    import tensorflow as tf
+
+    x, y = synthetic_images()
+    model = tiny_three_player(bad, pseudo_labeled_fraction=0.99)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="pseudo_labeled_fraction=0.99"):
+        model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0)

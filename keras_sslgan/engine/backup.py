@@ -58,6 +58,10 @@ def run_record(model, labeled, unlabeled, batch_size, labeled_batch_size, fit_kw
         # process: the networks by their variables' shapes, the settings without names.
         "variables": _digest([(tuple(v.shape), str(v.dtype)) for v in model.weights]),
         "compile_config": _digest(_without_names(model.get_compile_config())),
+        # The method's settings as values, so that a refusal can name what changed.
+        "compile_settings": json.loads(
+            json.dumps(getattr(model, "compile_settings", {}), sort_keys=True, default=str)
+        ),
         "seed": model.seed,
         "batch_size": batch_size,
         "labeled_batch_size": labeled_batch_size,
@@ -99,13 +103,24 @@ def check_backup(callback, record):
     if os.path.exists(path):
         with open(path) as f:
             saved = json.load(f)
-        changed = [k for k in record if saved.get(k) != record[k]]
-        if changed:
+        # A key an older record lacks is not known to differ.
+        changed = [k for k in record if k in saved and saved[k] != record[k]]
+        differences = []
+        for key in changed:
+            if key == "compile_settings":  # named one by one: `alpha 0.5 -> 0.3`
+                before, now = saved[key], record[key]
+                differences += [
+                    f"{name} {before.get(name)!r} -> {now.get(name)!r}"
+                    for name in sorted(set(before) | set(now))
+                    if before.get(name) != now.get(name)
+                ]
+            elif key != "compile_config" or "compile_settings" not in changed:
+                differences.append(f"{key} {saved[key]!r} -> {record[key]!r}")
+        if differences:
             raise ValueError(
                 f"The backup in {folder} was made by another run; use another folder, or "
                 "the same model, settings and data to resume it. Differences (backed "
-                "up -> now): "
-                + ", ".join(f"{k} {saved.get(k)!r} -> {record[k]!r}" for k in changed)
+                "up -> now): " + ", ".join(differences)
             )
     return True
 

@@ -112,6 +112,13 @@ def check_data_spec(model, spec):
             f"The labeled data's labels have shape {y_labeled.shape} (one-hot?); pass "
             "integer class ids of shape (batch,), e.g. `tf.argmax(y, axis=-1)`."
         )
+    for name, part in (("labeled", x_labeled), ("unlabeled", x_unlabeled)):
+        if part.dtype == tf.string:
+            raise ValueError(
+                f"The {name} examples are strings (file paths or encoded images?): pass "
+                "decoded images, e.g. `keras.utils.image_dataset_from_directory` or "
+                "`tf.io.decode_image` in a `tf.data` pipeline."
+            )
     labeled_shape = tuple(x_labeled.shape[1:])
     unlabeled_shape = tuple(x_unlabeled.shape[1:])
     if labeled_shape != unlabeled_shape:
@@ -122,6 +129,16 @@ def check_data_spec(model, spec):
     seen_shape = labeled_shape
     if model.preprocessing is not None:
         seen_shape = tuple(model.preprocessing.compute_output_shape((None,) + seen_shape))[1:]
+    unbatched = tuple(x_labeled.shape) == model.data_shape() or (
+        tuple(x_unlabeled.shape) == model.data_shape()
+    )
+    if seen_shape != model.data_shape() and unbatched:
+        raise ValueError(
+            f"The datasets yield single examples of shape {model.data_shape()}, not batches: "
+            "call `.batch(batch_size)` on them (labeled and unlabeled alike). Received "
+            f"element shapes: labeled {tuple(x_labeled.shape)}, unlabeled "
+            f"{tuple(x_unlabeled.shape)}"
+        )
     if seen_shape != model.data_shape():
         raise ValueError(
             f"The examples have shape {labeled_shape}; the {model.classifying_player} "

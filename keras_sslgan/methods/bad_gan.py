@@ -123,6 +123,14 @@ class BadGAN(FeatureMatchingGAN):
             )
         if density_model is not None:
             density_model.trainable = False
+            try:  # one example of G's shape: the density model must take it
+                density_model(ops.zeros((1, *generator.output_shape[1:])))
+            except Exception as error:
+                raise ValueError(
+                    "`density_model` does not take the generator's examples of shape "
+                    f"{tuple(generator.output_shape[1:])}: {type(error).__name__}: "
+                    f"{str(error).splitlines()[0]}"
+                ) from None
         # === Networks ===
         self.density_model = density_model
 

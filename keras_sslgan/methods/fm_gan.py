@@ -103,7 +103,11 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 f"Received: generator_loss={generator_loss!r}"
             )
         check_latent_distribution(latent_distribution)
-        if generated_batch_size is not None and generated_batch_size < 1:
+        if generated_batch_size is not None and (
+            isinstance(generated_batch_size, bool)
+            or int(generated_batch_size) != generated_batch_size
+            or generated_batch_size < 1
+        ):
             raise ValueError(
                 "`generated_batch_size` must be a positive integer or None. "
                 f"Received: generated_batch_size={generated_batch_size}"

@@ -207,6 +207,11 @@ class TripleGAN(SemiSupervisedGAN):
             raise ValueError(
                 f"The networks must agree on the shape of an example. Received: {shapes}"
             )
+        if tuple(discriminator.output_shape[1:]) != (1,):
+            raise ValueError(
+                "`discriminator` must output one logit per pair, shape (batch, 1). "
+                f"Received: discriminator with output shape {discriminator.output_shape}"
+            )
 
     def compile(
         self,
@@ -324,6 +329,14 @@ class TripleGAN(SemiSupervisedGAN):
             ops.round(self.pseudo_labeled_fraction * ops.cast(num_unlabeled, "float32")), "int32"
         )
         num_classified = num_unlabeled - num_pseudo
+        # An empty part would make C's unlabeled terms NaN: say why instead.
+        check = tf.debugging.assert_positive(
+            num_classified,
+            message=f"pseudo_labeled_fraction={self.pseudo_labeled_fraction} leaves C no "
+            "unlabeled example of the batch: use a larger batch or a smaller fraction",
+        )
+        with tf.control_dependencies([check] if check is not None else []):
+            num_classified = tf.identity(num_classified)
         return x_unlabeled[:num_classified], x_unlabeled[num_classified:]
 
     def train_step(self, data):

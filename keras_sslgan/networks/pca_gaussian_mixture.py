@@ -115,8 +115,31 @@ class PCAGaussianMixture(keras.layers.Layer):
         """
         x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
         n, dim = x.shape
+        if not np.all(np.isfinite(x)):
+            raise ValueError(
+                "`x` holds NaN or infinite values: the density of such data is undefined. "
+                f"Received: {int(np.sum(~np.isfinite(x)))} non-finite values in x of shape "
+                f"{x.shape}"
+            )
         if n < num_components:
             raise ValueError(f"`x` has {n} examples, fewer than num_components={num_components}.")
+        if not 1 <= pca_dim <= min(n, dim):
+            raise ValueError(
+                f"`pca_dim` must be in [1, min(examples, dimensions)] = [1, {min(n, dim)}]: "
+                f"the principal components come from {n} examples of {dim} dimensions. "
+                f"Received: pca_dim={pca_dim!r}"
+            )
+        if not np.any(x.std(axis=0) > 0):
+            raise ValueError("`x` is constant: every example is the same, no density to fit.")
+        distinct = len(np.unique(x[:5000], axis=0))  # enough to tell, most of the time
+        if distinct < num_components and n > 5000:
+            distinct = len(np.unique(x, axis=0))
+        if distinct < num_components:
+            raise ValueError(
+                f"`x` has {distinct} distinct examples ({n} in all), fewer than "
+                f"num_components={num_components}: each component starts at a distinct "
+                "example. Pass more data or fewer components."
+            )
         layer = cls(dim, pca_dim, num_components, **kwargs)
         mean = x.mean(axis=0)
         _, singular, directions = np.linalg.svd(x - mean, full_matrices=False)
