@@ -803,3 +803,14 @@ def test_table_legends_name_the_settings_or_the_version_that_tell_rows_apart(mon
     assert table.legend(old, [old, new]) == "Triple-GAN (0.3.0.dev0)"
     assert table.legend(other, [old, new, other]) == "Triple-GAN --batch-size 50"
     assert table.legend(new, [old, new, other]) == "Triple-GAN --batch-size 100 (0.3.0.dev2)"
+
+
+def test_same_weights_fingerprints_a_run_and_repeats_it(data_dir, monkeypatch, capsys):
+    """Two runs of the page under op determinism: the same weights and confusion."""
+    same = load_benchmark("same_weights", monkeypatch)
+    monkeypatch.setenv("KERAS_SSLGAN_DATA", data_dir)
+    page = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "mnist.py")
+    settings = '{"epochs": 1, "unlabeled": 300, "labels": 20, "method": "supervised"}'
+    first, second = (same.main([page, settings]) for _ in range(2))
+    assert first == second and len(first["weights"]) == 16
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["weights"] == first["weights"]
