@@ -14,14 +14,17 @@ this off).
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --epochs 20
     python examples/cats_dogs.py --data-dir path/to/cifar10_catdog --labels 100 --baseline
 
-Writes to --output-dir: `generated.png`, `accuracy.png` (validation accuracy per epoch,
-on a validation split carved from the training images), `classifier.onnx` and
-`summary.json`.
+Writes to --output-dir: `samples/` (the generator's grid after every epoch, also as
+TensorBoard images under `logs/`) and the last as `generated.png`, `accuracy.png`
+(validation accuracy per epoch, on a validation split carved from the training images),
+`classifier.onnx` and `summary.json`. Folders are read by
+`keras_sslgan.datasets.load_labeled_folder` (your own photos: one sub-folder per class).
 """
 
 import argparse
 import json
 import os
+import shutil
 import time
 
 # TensorFlow's oneDNN kernels for the convolutions, unless the environment says otherwise:
@@ -38,30 +41,6 @@ import keras_sslgan  # noqa: E402
 CLASS_NAMES = ["cat", "dog"]
 
 
-def load_folder(path, size):
-    """`(x, y)` uint8 images resized to `size` and labels (cats 0, dogs 1) of a folder."""
-    dataset = keras.utils.image_dataset_from_directory(
-        path, image_size=(size, size), batch_size=None, shuffle=False, verbose=False
-    )
-    if dataset.class_names != ["cats", "dogs"]:
-        raise ValueError(
-            f"{path} must hold exactly the sub-folders cats/ and dogs/. "
-            f"Found: {dataset.class_names}"
-        )
-    x, y = zip(*dataset.as_numpy_iterator())
-    return np.round(np.stack(x)).astype("uint8"), np.asarray(y, "int32")
-
-
-def load_unlabeled_folder(path, size):
-    """uint8 images, resized to `size`, of every image file under `path` (sub-folders too)."""
-    if not os.path.isdir(path):
-        raise ValueError(f"`--extra-unlabeled` must be a folder. Received: {path!r}")
-    dataset = keras.utils.image_dataset_from_directory(
-        path, labels=None, image_size=(size, size), batch_size=None, shuffle=False, verbose=False
-    )
-    return np.round(np.stack(list(dataset.as_numpy_iterator()))).astype("uint8")
-
-
 def load_tfds(size):
     import tensorflow as tf
     import tensorflow_datasets as tfds
@@ -72,6 +51,13 @@ def load_tfds(size):
     dataset = tfds.load("cats_vs_dogs", split="train", as_supervised=True).map(resize)
     x, y = zip(*dataset.as_numpy_iterator())
     return np.stack(x), np.asarray(y, "int32")
+
+
+def load_folder(path, size):
+    """`(x, y)`: uint8 images resized to `size` and labels (cats 0, dogs 1) of a folder
+    with `cats/` and `dogs/` (`keras_sslgan.datasets.load_labeled_folder`)."""
+    x, y, _ = keras_sslgan.datasets.load_labeled_folder(path, size, ["cats", "dogs"])
+    return x, y
 
 
 def load_data(args):
@@ -87,13 +73,6 @@ def load_data(args):
     order = np.random.default_rng(args.seed).permutation(len(x))
     cut = int(round(len(x) * (1 - args.test_fraction)))
     return (x[order[:cut]], y[order[:cut]]), (x[order[cut:]], y[order[cut:]])
-
-
-def sample_grid(images, rows=8):
-    n, h, w, c = images.shape
-    cols = n // rows
-    grid = images[: rows * cols].reshape(rows, cols, h, w, c)
-    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
 
 
 def build_model(args, steps):
@@ -248,7 +227,11 @@ def main(argv=None):
     )
     num_extra = 0
     if args.extra_unlabeled:
-        extra = load_unlabeled_folder(args.extra_unlabeled, args.image_size)
+        if not os.path.isdir(args.extra_unlabeled):
+            raise ValueError(
+                f"`--extra-unlabeled` must be a folder. Received: {args.extra_unlabeled!r}"
+            )
+        extra = keras_sslgan.datasets.load_unlabeled_folder(args.extra_unlabeled, args.image_size)
         x_unlabeled, num_extra = np.concatenate([x_unlabeled, extra]), len(extra)
     batch_size = min(args.batch_size, len(x_unlabeled))
     steps_per_pass = len(x_unlabeled) // batch_size
@@ -263,6 +246,16 @@ def main(argv=None):
         model = build_model(args, steps)
     finally:
         keras.config.set_dtype_policy("float32")
+    callbacks = [keras_sslgan.SwapClassifierEMAWeights()]
+    if not args.baseline:  # G's samples after every epoch (PNG files, TensorBoard)
+        grid = keras_sslgan.SampleGrid(
+            os.path.join(args.output_dir, "samples"),
+            log_dir=os.path.join(args.output_dir, "logs"),
+            samples_per_row=8,
+            rows=8,
+            value_range=(0, 1),  # the conv generator's sigmoid pixels
+        )
+        callbacks.append(grid)
     start = time.perf_counter()
     history = model.fit(
         (x_labeled, y_labeled),
@@ -271,7 +264,7 @@ def main(argv=None):
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
         validation_data=(x_val, y_val),
-        callbacks=[keras_sslgan.SwapClassifierEMAWeights()],
+        callbacks=callbacks,
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
@@ -283,13 +276,8 @@ def main(argv=None):
     )
 
     os.makedirs(args.output_dir, exist_ok=True)
-    if not args.baseline:
-        images = keras.ops.convert_to_numpy(model.generator(model.sample_latent(64)))
-        keras.utils.save_img(
-            os.path.join(args.output_dir, "generated.png"),
-            sample_grid(images) * 255.0,
-            scale=False,
-        )
+    if not args.baseline:  # the last epoch's grid
+        shutil.copyfile(grid.written[-1], os.path.join(args.output_dir, "generated.png"))
     import matplotlib
 
     matplotlib.use("Agg")

@@ -1,0 +1,121 @@
+"""Your own photos: a folder of labeled images (one sub-folder per class) and a folder of
+unlabeled ones, read into the arrays `fit` takes.
+
+In the manner of `keras.utils.image_dataset_from_directory`, but eager and strict: every
+file is read and resized once (uint8 arrays, the model's `preprocessing` scales them),
+and a folder that would train on nothing, or a file that cannot be read, stops the load
+with its path in the error instead of surfacing mid-training.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+def _image_files(folder):
+    """The image files under `folder` at any depth, sorted."""
+    files = []
+    for root, _, names in os.walk(folder):
+        files += [os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTENSIONS)]
+    return sorted(files)
+
+
+def _read(files, image_size):
+    """uint8 `(len(files), height, width, 3)`: each file decoded as RGB and resized
+    bilinearly, as `keras.utils.image_dataset_from_directory` does, then rounded."""
+    images = np.empty((len(files), *image_size, 3), "uint8")
+    for i, path in enumerate(files):
+        try:
+            image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as error:
+            raise ValueError(
+                f"Cannot read the image {path!r}: {error.message.splitlines()[0]}. Remove it "
+                "or replace it with a readable image."
+            ) from None
+        resized = tf.image.resize(image, image_size, method="bilinear")
+        images[i] = np.round(resized.numpy()).astype("uint8")
+    return images
+
+
+def _check_size(image_size):
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    if len(image_size) != 2 or any(int(s) != s or s < 1 for s in image_size):
+        raise ValueError(
+            f"`image_size` must be an int or (height, width) of positive ints. "
+            f"Received: image_size={image_size!r}"
+        )
+    return tuple(int(s) for s in image_size)
+
+
+def _check_folder(folder, argument):
+    if not os.path.isdir(folder):
+        raise ValueError(f"`{argument}` must be a folder. Received: {argument}={folder!r}")
+
+
+def load_labeled_folder(folder, image_size, class_names=None):
+    """`(x, y, class_names)` of a folder with one sub-folder of images per class.
+
+    Args:
+        folder: str, holding `<class name>/` sub-folders; the images in each may lie at
+            any depth below it. Files that are not images by their extension are left
+            out.
+        image_size: int or `(height, width)`; every image is resized to it (RGB).
+        class_names: list of the sub-folders to read, in label order, or `None` for
+            every sub-folder in sorted order.
+
+    Returns:
+        `x` uint8 `(N, height, width, 3)`, `y` int32 `(N,)` (the index of the class in
+        `class_names`), and `class_names`.
+
+    Raises:
+        ValueError: naming the folder or file, for a missing or empty folder, a class
+            without images, or a file that cannot be read.
+    """
+    _check_folder(folder, "folder")
+    image_size = _check_size(image_size)
+    found = sorted(e for e in os.listdir(folder) if os.path.isdir(os.path.join(folder, e)))
+    names = list(found if class_names is None else class_names)
+    if len(names) < 2:
+        raise ValueError(
+            f"`folder` must hold a sub-folder of images per class, at least 2. Received: "
+            f"folder={folder!r} with sub-folders {found}"
+        )
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValueError(
+            f"`class_names` {missing} have no sub-folder in {folder!r}. Found: {found}"
+        )
+    files, labels = [], []
+    for label, name in enumerate(names):
+        class_files = _image_files(os.path.join(folder, name))
+        if not class_files:
+            raise ValueError(
+                f"The class {name!r} has no images: {os.path.join(folder, name)!r} holds no "
+                f"file ending in {', '.join(IMAGE_EXTENSIONS)}."
+            )
+        files += class_files
+        labels += [label] * len(class_files)
+    return _read(files, image_size), np.asarray(labels, "int32"), names
+
+
+def load_unlabeled_folder(folder, image_size):
+    """uint8 `(N, height, width, 3)`: every image under `folder`, at any depth (its
+    sub-folders are not read as labels), resized to `image_size`.
+
+    Raises:
+        ValueError: naming the folder or file, for a missing folder, one without
+            images, or a file that cannot be read.
+    """
+    _check_folder(folder, "folder")
+    image_size = _check_size(image_size)
+    files = _image_files(folder)
+    if not files:
+        raise ValueError(
+            f"`folder` holds no images (files ending in {', '.join(IMAGE_EXTENSIONS)}). "
+            f"Received: folder={folder!r}"
+        )
+    return _read(files, image_size)
