@@ -41,25 +41,6 @@ BAD_GAN_DENSITY_WEIGHT = 0.3
 RADII = (1.0, 2.0)  # of the two circles (`keras_sslgan.datasets.two_circles`' default)
 
 
-def supported_density(density, threshold, radius, slope=10.0):
-    """`log p(x)`, but beyond `radius` from the origin at least `threshold + slope *
-    (|x| - radius)`: points outside the data's disc count as dense, more so the farther
-    out, so the low-density term pushes a sample there back in rather than out.
-
-    Dai et al.'s complement is taken within the data's support: their MNIST generator's
-    pixels are bounded to [0, 1] as the data's are. An unbounded 2-D generator has an
-    infinite complement to escape to (without this, most of its samples end beyond the
-    outer circle), and bounding its outputs to the data's square lets them pile up in
-    the corners (measured: none in the gap); the disc leaves the gap and the centre.
-    """
-    x = keras.Input((2,))
-    log_p = density(x)
-    outside = keras.ops.relu(keras.ops.norm(x, axis=-1) - radius)
-    floor = threshold + slope * outside
-    log_p = keras.ops.where(outside > 0, keras.ops.maximum(log_p, floor), log_p)
-    return keras.Model(x, log_p, name="supported_density")
-
-
 def train(
     method="fm_gan",
     labels_per_class=4,
@@ -72,7 +53,7 @@ def train(
     """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"`,
     `"good_bad_gan"` or `"supervised"` (the baseline); `density_weight` is Bad GAN's,
     and `support` whether its density counts points outside the data's disc as dense
-    (`supported_density`).
+    (`keras_sslgan.networks.supported_density`).
 
     Every method uses the same classifier network (from the same initial weights),
     labels, classifier optimizer and number of steps; the baseline never sees the
@@ -140,9 +121,9 @@ def train(
             x_unlabeled, pca_dim=2, num_components=16, seed=seed
         )
         threshold = float(np.quantile(density(x_unlabeled), 0.1))
-        if support:  # the complement within the data's disc (see `supported_density`)
+        if support:  # the complement within the data's disc: beyond it counts as dense
             radius = float(np.quantile(np.linalg.norm(x_unlabeled, axis=1), 0.99))
-            density = supported_density(density, threshold, radius)
+            density = keras_sslgan.networks.supported_density(density, threshold, radius)
         model = keras_sslgan.BadGAN(generator, discriminator, 2, density_model=density, seed=seed)
         model.compile(
             d_optimizer=d_optimizer,

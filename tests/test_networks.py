@@ -322,3 +322,21 @@ def test_gaussian_noise_layer_adds_noise_in_training_only_and_round_trips(rng):
     assert np.asarray(half(x.astype("float16"), training=True)).dtype == np.float16
     with pytest.raises(ValueError, match="`stddev` must be >= 0. Received: stddev=-1"):
         networks.GaussianNoise(-1)
+
+
+def test_supported_density_floors_the_log_density_beyond_the_disc_by_hand():
+    """Inside the disc `log p` as it is; outside `max(log p, eps + slope (|x| - r))`."""
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(200, 2))
+    density = networks.PCAGaussianMixture.fit(points, pca_dim=2, num_components=2)
+    supported = networks.supported_density(density, threshold=-3.0, radius=2.0, slope=10.0)
+    x = np.array([[0.5, 0.0], [0.0, 1.9], [3.0, 0.0], [0.0, -2.5], [30.0, 40.0]], "float32")
+    log_p = keras.ops.convert_to_numpy(density(x))
+    norms = np.linalg.norm(x, axis=1)
+    floor = -3.0 + 10.0 * np.maximum(norms - 2.0, 0)
+    expected = np.where(norms > 2.0, np.maximum(log_p, floor), log_p)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(supported(x)), expected, rtol=1e-6)
+    assert expected[4] == pytest.approx(-3.0 + 10.0 * 48.0)  # far out: very dense
+    np.testing.assert_allclose(expected[:2], log_p[:2])  # inside: untouched
+    with pytest.raises(ValueError, match="`input_shape` is needed"):
+        networks.supported_density(keras.layers.Dense(1), -3.0, 2.0)

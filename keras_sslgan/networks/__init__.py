@@ -16,6 +16,7 @@ from keras_sslgan.networks.mlp import (
     mnist_generator,
 )
 from keras_sslgan.networks.pca_gaussian_mixture import PCAGaussianMixture
+from keras_sslgan.networks.supported_density import supported_density
 from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
@@ -36,4 +37,5 @@ __all__ = [
     "mnist_generator",
     "mnist_mlp_classifier",
     "pair_discriminator",
+    "supported_density",
 ]
