@@ -152,12 +152,8 @@ def run(
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="directory with the MNIST IDX .gz files "
-        "(default: $KERAS_SSLGAN_DATA/mnist, downloading if absent)",
-    )
+    data = "folder of the MNIST IDX .gz files (default: $KERAS_SSLGAN_DATA/mnist, or download)"
+    parser.add_argument("--data-dir", default=None, help=data)
     parser.add_argument("--method", default="fm_gan", choices=keras_sslgan.recipes.MNIST_METHODS)
     parser.add_argument("--labels", type=int, default=100, help="labeled images, balanced")
     parser.add_argument("--epochs", type=int, default=20, help="passes over the unlabeled data")
