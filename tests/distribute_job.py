@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE in ("parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale"):
+if MODE in ("parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale", "pretrain"):
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -243,6 +243,30 @@ def triple(build=None):
     np.savez(OUT, **results)
 
 
+def pretrain():
+    """One step of `TripleGAN.pretrain_classifier` on one global batch, on one device and
+    on 2 replicas (SGD made in the scope); then one with its default optimizer, which it
+    makes in the model's scope."""
+    (x_l, y_l), x_u = data()
+    batch = ((x_l[:8], y_l[:8].astype("int32")), x_u[:16])
+    results = {}
+    for name, strategy in (
+        ("one", tf.distribute.OneDeviceStrategy("/cpu:0")),
+        ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])),
+    ):
+        model = build_triple(strategy)
+        with strategy.scope():
+            sgd = keras.optimizers.SGD(0.1)
+        before = [np.asarray(v) for v in model.classifier_network.weights]
+        data_set = tf.data.Dataset.from_tensors(batch)
+        model.pretrain_classifier(data_set, None, optimizer=sgd, verbose=0)
+        results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
+        for i, (b, a) in enumerate(zip(before, model.classifier_network.weights)):
+            results[f"{name}_{i}"], results[f"before_{i}"] = np.asarray(a), b
+        model.pretrain_classifier(data_set, None, verbose=0)  # the default optimizer
+    np.savez(OUT, **results)
+
+
 def fused_adam():
     """`parity` with FusedAdam, 3 steps; then the same on one device with Keras' Adam."""
     import functools
@@ -322,4 +346,5 @@ if __name__ == "__main__":
         "worker": worker,
         "fused_adam": fused_adam,
         "loss_scale": loss_scale,
+        "pretrain": pretrain,
     }[MODE]()

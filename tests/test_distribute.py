@@ -56,6 +56,16 @@ def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
         assert_same_step(r, min_weights=20)
 
 
+def test_classifier_pretraining_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """`pretrain_classifier` builds its model in the model's strategy scope (it failed
+    with `TypeError: tuple indices must be integers or slices, not MirroredVariable`)."""
+    out = str(tmp_path / "pretrain.npz")
+    done = run(["pretrain", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=3)
+
+
 @pytest.mark.slow  # 25-35 s each; FM-GAN's replica test stays in the default run
 def test_a_bad_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """The pull-away and low-density terms of the global generated batch (all-gathered):

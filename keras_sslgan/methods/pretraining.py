@@ -33,7 +33,8 @@ def pretrain_classifier(
         labeled, unlabeled: as for `fit`.
         epochs: int >= 0, passes over the unlabeled data.
         optimizer: `keras.optimizers.Optimizer` or `None` for
-            `Adam(3e-4, beta_1=0.9, beta_2=0.999)`.
+            `Adam(3e-4, beta_1=0.9, beta_2=0.999)`. Under a `tf.distribute` strategy,
+            create it in the strategy's scope, as the model.
         entropy_weight, balance_weight: floats >= 0 (0.3 and 0.3 in the authors'
             pre-training).
         batch_size, labeled_batch_size: ints, per step.
@@ -50,18 +51,20 @@ def pretrain_classifier(
     # After a `fit` C holds its moving averages; pre-training trains the trained weights
     # (those the next `fit` goes on from), not the averages.
     model.use_ema_weights(False)
-    if optimizer is None:
-        optimizer = keras.optimizers.Adam(3e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
-    pretraining = SupervisedBaseline(
-        model.classifier_network,
-        model.num_classes,
-        preprocessing=model.preprocessing,
-        seed=model.seed,
-        name="classifier_pretraining",
-    )
-    pretraining.compile(
-        c_optimizer=optimizer, entropy_weight=entropy_weight, balance_weight=balance_weight
-    )
+    # Under the model's distribution strategy, as the model: its variables are mirrored.
+    with model.distribute_strategy.scope():
+        if optimizer is None:
+            optimizer = keras.optimizers.Adam(3e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+        pretraining = SupervisedBaseline(
+            model.classifier_network,
+            model.num_classes,
+            preprocessing=model.preprocessing,
+            seed=model.seed,
+            name="classifier_pretraining",
+        )
+        pretraining.compile(
+            c_optimizer=optimizer, entropy_weight=entropy_weight, balance_weight=balance_weight
+        )
     history = pretraining.fit(
         labeled,
         unlabeled,
