@@ -143,6 +143,24 @@ PAPER_DEFAULTS = {
 }
 
 
+def consistency_settings(args):
+    """The recipe arguments of the consistency term (none when it is off, so that the
+    models of earlier runs are built as they were)."""
+    if not args.consistency_weight:
+        return {}
+    augmentation = None
+    if args.translate:
+        augmentation = keras.layers.RandomTranslation(
+            args.translate, args.translate, fill_mode="constant", seed=args.seed
+        )
+    return dict(
+        consistency_weight=args.consistency_weight,
+        consistency_rampup=args.consistency_rampup,
+        consistency_teacher=args.consistency_teacher,
+        augmentation=augmentation,
+    )
+
+
 def build_model(args, steps, density=None):
     """The method's MNIST recipe with the run's settings, its schedule spanning `steps`
     training steps (Bad GAN's `density`: the `(density_model, threshold)` of
@@ -158,6 +176,7 @@ def build_model(args, steps, density=None):
             feature_distance=args.feature_distance,
             generator_loss=args.generator_loss,
             **{k: v for k, v in salimans_settings(args, steps).items() if k != "budget"},
+            **consistency_settings(args),
         )
     if args.method in ("triple_gan", "good_bad_gan"):
         good_bad = {}
@@ -191,9 +210,13 @@ def build_model(args, steps, density=None):
             jit_compile=args.jit_compile,
             steps_per_execution=args.steps_per_execution,
             **good_bad,
+            **consistency_settings(args),
         )
     return keras_sslgan.recipes.salimans_mnist(
-        args.method, generator_loss=args.generator_loss, **salimans_settings(args, steps)
+        args.method,
+        generator_loss=args.generator_loss,
+        **salimans_settings(args, steps),
+        **consistency_settings(args),
     )
 
 
@@ -466,6 +489,27 @@ def build_parser(method="fm_gan", recipe="budget"):
         help="with --budget-seconds: the plan of an earlier run of the same settings (its "
         "summary's `budget`, as JSON), used instead of timing the step, so that runs "
         "that differ only in labels and seed make the same steps",
+    )
+    consistency = parser.add_argument_group("consistency regularization (every method)")
+    consistency.add_argument(
+        "--consistency-weight",
+        type=float,
+        default=0.0,
+        help="weight of the consistency term on the classifier's unlabeled predictions "
+        "(keras_sslgan.losses.consistency_loss); 0 leaves it out",
+    )
+    consistency.add_argument(
+        "--consistency-rampup", type=int, default=0, help="steps of its sigmoid ramp-up"
+    )
+    consistency.add_argument(
+        "--consistency-teacher", default="mean_teacher", choices=["mean_teacher", "pi"]
+    )
+    consistency.add_argument(
+        "--translate",
+        type=float,
+        default=0.0,
+        help="the term's augmentation: random translation by up to this fraction of the "
+        "image (keras.layers.RandomTranslation); 0: none",
     )
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")

@@ -814,3 +814,19 @@ def test_same_weights_fingerprints_a_run_and_repeats_it(data_dir, monkeypatch, c
     first, second = (same.main([page, settings]) for _ in range(2))
     assert first == second and len(first["weights"]) == 16
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["weights"] == first["weights"]
+
+
+@pytest.mark.parametrize("method", ["supervised", "triple_gan"])
+def test_mnist_run_trains_with_the_consistency_term(mnist_run, data_dir, tmp_path, method):
+    """`--consistency-weight` with `--translate`: the term is logged, positive, and
+    recorded in the run's settings; the model saves its augmentation."""
+    argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--method", method, "--labels", "20"]
+    argv += ["--unlabeled", "400", "--epochs", "1", "--output-dir", str(tmp_path)]
+    argv += ["--verbose", "0", "--consistency-weight", "10", "--consistency-rampup", "2"]
+    argv += ["--translate", "0.1", "--consistency-teacher", "pi"]
+    summary = mnist_run.main(argv)
+    assert summary["final_logs"]["consistency_loss"] > 0
+    assert summary["settings"]["consistency_weight"] == 10.0
+    model = keras_sslgan.load_model(tmp_path / "model.keras")
+    assert isinstance(model.augmentation, keras.layers.RandomTranslation)
+    assert model.get_compile_config()["consistency_teacher"] == "pi"

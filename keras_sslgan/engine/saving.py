@@ -56,6 +56,8 @@ class SavingMixin:
                 "seed": self.seed,
             }
         )
+        if self.augmentation is not None:  # absent otherwise, as before it existed
+            config["augmentation"] = keras.saving.serialize_keras_object(self.augmentation)
         for player in self.players:
             config[player] = keras.saving.serialize_keras_object(self.player_network(player))
         return config
@@ -63,8 +65,9 @@ class SavingMixin:
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("preprocessing", *cls.players):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in ("preprocessing", "augmentation", *cls.players):
+            if key in config:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
     def get_compile_config(self):

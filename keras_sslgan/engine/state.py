@@ -56,3 +56,10 @@ def load_own_variables(model, store):
         # stays 0: their networks hold the averages, and training goes on from them.
         if f"{i}" in store:
             variable.assign(store[f"{i}"])
+
+
+def ema_variables(optimizer):
+    """The moving averages an optimizer with `use_ema=True` keeps, in the order of the
+    variables it trains (`optimizer.build(variables)`)."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    return list(optimizer._model_variables_moving_average)

@@ -5,7 +5,7 @@ from keras import ops
 from keras_sslgan import losses
 from keras_sslgan.callbacks.stop_on_non_finite_loss import StopOnNonFiniteLoss
 from keras_sslgan.data import check_labels
-from keras_sslgan.engine import backup, data_checks, distribute, state
+from keras_sslgan.engine import backup, consistency, data_checks, distribute, state
 from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
 from keras_sslgan.engine.saving import SavingMixin
 from keras_sslgan.engine.stream import training_stream
@@ -46,6 +46,10 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
             evaluation, prediction and the exported classifier), e.g.
             `keras.layers.Rescaling(1 / 255)` to train on uint8 images. Generated data is
             made after preprocessing.
+        augmentation: `keras.layers.Layer` or `None`. The random views of preprocessed
+            unlabeled data that the consistency term compares (e.g.
+            `keras.layers.RandomTranslation(0.1, 0.1, seed=0)`); training only, never
+            exported.
         seed: int or `None`. Seed of the model's noise and of the data order.
         **kwargs: base model arguments (`name`, ...).
     """
@@ -54,8 +58,12 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
     classifying_player = None
     metric_names = ()
     term_weights = {}
+    # The consistency term (`compile(consistency_weight=...)`), off unless compiled on.
+    consistency_weight = 0.0
+    consistency_rampup = 0
+    consistency_teacher = "mean_teacher"
 
-    def __init__(self, num_classes, preprocessing=None, seed=None, **kwargs):
+    def __init__(self, num_classes, preprocessing=None, augmentation=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if int(num_classes) != num_classes or num_classes < 2:
             raise ValueError(
@@ -64,6 +72,9 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         # === Config ===
         self.num_classes = int(num_classes)
         self.preprocessing = preprocessing
+        if augmentation is not None:
+            data_checks.check_networks(augmentation=augmentation)
+        self.augmentation = augmentation
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -84,7 +95,8 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         # === Trackers ===
         # Training metrics as the method names them; `loss` and `accuracy` for evaluate.
         self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in (*self.metric_names, "loss", "accuracy")
+            name: keras.metrics.Mean(name=name)
+            for name in (*self.metric_names, "consistency_loss", "loss", "accuracy")
         }
         self.built = True
 
@@ -158,11 +170,12 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
 
     def logged_metric_names(self):
         """`metric_names` less the terms weighted 0 (`term_weights`): what `fit` logs."""
-        return tuple(
+        names = tuple(
             name
             for name in self.metric_names
             if getattr(self, self.term_weights.get(name, ""), None) != 0
         )
+        return names + (("consistency_loss",) if self.consistency_weight else ())
 
     def report(self, **values):
         """Updates the trackers named in `values`; returns the logs of the training
@@ -173,6 +186,16 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         return distribute.for_keras_reduction(
             {name: self.trackers[name].result() for name in self.logged_metric_names()}
         )
+
+    def consistency(self, x_unlabeled):
+        """The consistency term to add to the classifying player's loss, on preprocessed
+        unlabeled examples (`engine.consistency`): 0 when `consistency_weight` is 0;
+        its unweighted value goes to the `consistency_loss` tracker."""
+        if not self.consistency_weight:
+            return 0.0
+        term, loss = consistency.consistency_term(self, x_unlabeled)
+        self.trackers["consistency_loss"].update_state(loss)
+        return term
 
     def correct(self, logits, labels):
         """`(batch,)` float32: 1 where the argmax over the K class logits is the label
@@ -273,7 +296,16 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
 
     # --- Training ---------------------------------------------------------------------
 
-    def compile(self, optimizers, settings=None, auto_scale_loss=True, **kwargs):
+    def compile(
+        self,
+        optimizers,
+        settings=None,
+        auto_scale_loss=True,
+        consistency_weight=0.0,
+        consistency_rampup=0,
+        consistency_teacher="mean_teacher",
+        **kwargs,
+    ):
         """Sets one optimizer per player and the method's settings.
 
         Args:
@@ -287,10 +319,26 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
                 dynamic loss scale keeps small float16 gradients from underflowing
                 (`update` scales the loss, the wrapper unscales the gradients and skips
                 a step whose gradients are not finite).
+            consistency_weight: float >= 0, weight of the consistency term on the
+                classifying network's unlabeled predictions (`consistency`, which
+                every method adds to that player's loss); 0 leaves it out.
+            consistency_rampup: int >= 0, the steps over which its weight ramps up
+                (`losses.sigmoid_rampup`).
+            consistency_teacher: `"mean_teacher"` (the moving average of the network's
+                weights, which its optimizer keeps with `use_ema=True`) or `"pi"` (a
+                second stochastic pass).
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
+
+        A method's `compile` passes the consistency arguments on in its `**kwargs`.
         """
         data_checks.check_optimizers(self, optimizers)
+        settings = {
+            **(settings or {}),
+            **consistency.consistency_settings(
+                consistency_weight, consistency_rampup, consistency_teacher
+            ),
+        }
         super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.compile_settings = dict(settings or {})
         for name, value in self.compile_settings.items():
@@ -305,6 +353,7 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"{name}_scaled")
             setattr(self, name, optimizer)
             optimizer.build(network.trainable_variables)
+        consistency.check_teacher(self)
 
     def _is_compiled(self):
         return self.compiled and all(self.optimizer_of(p) is not None for p in self.players)

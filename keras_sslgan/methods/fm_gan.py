@@ -271,6 +271,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
                 logits[num_labeled : num_labeled + num_unlabeled],
                 logits[num_labeled + num_unlabeled :],
             )
+            d_loss = d_loss + self.consistency(x_unlabeled)
         self.update("discriminator", tape, d_loss)
 
         # Generator: real and generated features both come from the updated

@@ -253,6 +253,7 @@ class GoodBadGAN(TripleGAN):
             )
             unsupervised = losses.logsumexp_discriminator_loss(logits[num_labeled:], bad_logits)
             c_loss = c_loss + self.unlabeled_weight * unsupervised
+            c_loss = c_loss + self.consistency(x_unlabeled)
         self.update("classifier_network", tape, c_loss)
 
         # B: a complement generator on the updated C's features; C is its critic here,

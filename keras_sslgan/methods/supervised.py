@@ -96,6 +96,7 @@ class SupervisedBaseline(SemiSupervisedGAN):
                 entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
                 balance = losses.class_balance_loss(unlabeled_logits, distribute.global_mean)
             loss = supervised + self.entropy_weight * entropy + self.balance_weight * balance
+            loss = loss + self.consistency(x_unlabeled)
         self.update("classifier_network", tape, loss)
         return self.report(
             supervised_loss=supervised,

@@ -352,6 +352,7 @@ class TripleGAN(SemiSupervisedGAN):
             c_loss, c_terms = self.compute_classifier_loss(
                 y_labeled, logits, x_classified, y_generated
             )
+            c_loss = c_loss + self.consistency(x_unlabeled)
         self.update("classifier_network", tape, c_loss)
         return self.report(d_loss=d_loss, g_loss=g_loss, c_loss=c_loss, **c_terms)
 

@@ -105,6 +105,7 @@ def li_mnist(
     discriminator_labeled_batch_size=None,
     pseudo_labeled_fraction=None,
     bad_batch_size=None,
+    augmentation=None,
     seed=0,
     **settings,
 ):
@@ -140,6 +141,8 @@ def li_mnist(
             (`None`: the authors' for `labels`, or with `budget=True` all labeled pairs
             and 0.5).
         bad_batch_size: of `GoodBadGAN`.
+        augmentation: `keras.layers.Layer` or `None`, the random views of the
+            consistency term (`settings` `consistency_weight`, ...), on images in [0, 1].
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **settings: any key of the card (`learning_rate`, `generated_batch_size`,
             `initialize_discriminator`, ...; `None` keeps the card's), and the method's
@@ -227,6 +230,7 @@ def li_mnist(
         pseudo_labeled_fraction=pseudo_labeled_fraction,
         initialize_discriminator=card["initialize_discriminator"],
         preprocessing=keras.layers.Rescaling(1 / 255.0),
+        augmentation=augmentation,
         seed=seed,
     )
 

@@ -67,6 +67,7 @@ def salimans_mnist(
     entropy_weight=0.0,
     balance_weight=0.0,
     density_model=None,
+    augmentation=None,
     seed=0,
     **compile_kwargs,
 ):
@@ -106,6 +107,9 @@ def salimans_mnist(
             `FeatureMatchingGAN.compile` (`"supervised"` takes the entropy and balance
             weights, and refuses an `unlabeled_weight` other than 1).
         density_model: of `BadGAN` (`method="bad_gan"` only).
+        augmentation: `keras.layers.Layer` or `None`, the random views of the
+            consistency term (`compile_kwargs` `consistency_weight`, ...), on images
+            in [0, 1].
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **compile_kwargs: the method's other `compile` arguments (`BadGAN`'s terms) and
             `keras.Model.compile` arguments (`jit_compile`, `steps_per_execution`, ...).
@@ -176,7 +180,9 @@ def salimans_mnist(
     )
     preprocessing = keras.layers.Rescaling(1 / 255.0)
     if method == "supervised":
-        model = SupervisedBaseline(discriminator, 10, preprocessing=preprocessing, seed=seed)
+        model = SupervisedBaseline(
+            discriminator, 10, preprocessing=preprocessing, augmentation=augmentation, seed=seed
+        )
         model.compile(
             c_optimizer=d_optimizer,
             entropy_weight=entropy_weight,
@@ -191,6 +197,7 @@ def salimans_mnist(
         head=head,
         generated_batch_size=generated_batch_size,
         preprocessing=preprocessing,
+        augmentation=augmentation,
         seed=seed,
     )
     if method == "bad_gan":

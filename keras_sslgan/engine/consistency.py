@@ -1,0 +1,94 @@
+"""Consistency regularization of the classifying network, for every method: its
+predictions on unlabeled data should not change with the view (augmentation, noise) or
+with the moving average of its weights.
+
+A method adds `model.consistency(x_unlabeled)` to the loss of its classifying player;
+the engine does the rest: the teacher, the ramp-up, the tracker. Formulas in
+`keras_sslgan.losses.consistency_loss` and `sigmoid_rampup`.
+"""
+
+from keras import ops
+
+from keras_sslgan import losses
+from keras_sslgan.engine import data_checks, state
+
+TEACHERS = ("mean_teacher", "pi")
+
+
+def consistency_settings(weight, rampup, teacher):
+    """The compile settings of the term, checked: `{}` when `weight` is 0 (so that a
+    model without the term compiles, saves and backs up as before it existed)."""
+    data_checks.check_number("consistency_weight", weight)
+    if isinstance(rampup, bool) or int(rampup) != rampup or rampup < 0:
+        raise ValueError(
+            "`consistency_rampup` must be an integer >= 0 (training steps). "
+            f"Received: consistency_rampup={rampup!r}"
+        )
+    if teacher not in TEACHERS:
+        raise ValueError(
+            f"`consistency_teacher` must be one of {TEACHERS}. "
+            f"Received: consistency_teacher={teacher!r}"
+        )
+    if not weight:
+        return {}
+    return {
+        "consistency_weight": float(weight),
+        "consistency_rampup": int(rampup),
+        "consistency_teacher": teacher,
+    }
+
+
+def check_teacher(model):
+    """Mean Teacher's teacher is the moving average the classifying player's optimizer
+    keeps: refuses an optimizer without one."""
+    if not model.consistency_weight or model.consistency_teacher != "mean_teacher":
+        return
+    if model.classifying_player not in model.ema_players():
+        optimizer = model.players[model.classifying_player]
+        raise ValueError(
+            "consistency_teacher='mean_teacher' uses the moving average of the "
+            f"{model.classifying_player}'s weights: give `{optimizer}` `use_ema=True` (e.g. "
+            "`keras.optimizers.Adam(..., use_ema=True, ema_momentum=0.99)`), or use "
+            "consistency_teacher='pi'."
+        )
+
+
+def teacher_logits(model, x):
+    """The K class logits of the Mean Teacher: the classifying network, in training mode
+    (its noise and dropout on), with the moving averages of its weights, its batch-norm
+    statistics left as they are. Before the first step, when the averages are not yet
+    taken, the network's own weights."""
+    network = model.classifying_network
+    optimizer = model.optimizer_of(model.classifying_player)
+    first = ops.equal(optimizer.iterations, 0)
+    weights = [
+        ops.where(first, variable, average)
+        for variable, average in zip(
+            network.trainable_variables, state.ema_variables(optimizer), strict=True
+        )
+    ]
+    fixed = [v.value for v in network.non_trainable_variables]
+    outputs, _ = network.stateless_call(weights, fixed, x, training=True)
+    logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+    return ops.cast(logits[:, : model.num_classes], "float32")
+
+
+def consistency_term(model, x_unlabeled):
+    """`(weight x ramp x L_c, L_c)` on preprocessed unlabeled `x_unlabeled`: the student
+    (the classifying network in training mode) and the teacher each see their own
+    random view (`model.augmentation`, when set, and the network's noise)."""
+
+    def view():
+        if model.augmentation is None:
+            return x_unlabeled
+        return model.augmentation(x_unlabeled, training=True)
+
+    student = model.class_logits(view(), training=True)
+    if model.consistency_teacher == "mean_teacher":
+        teacher = teacher_logits(model, view())
+    else:  # the Pi-model: a second stochastic pass of the network itself
+        teacher = model.class_logits(view(), training=True)
+    loss = losses.consistency_loss(student, teacher)
+    step = model.optimizer_of(next(iter(model.players))).iterations
+    ramp = losses.sigmoid_rampup(step, model.consistency_rampup)
+    return model.consistency_weight * ramp * loss, loss
