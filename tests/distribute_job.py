@@ -36,7 +36,9 @@ import numpy as np
 import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE in ("parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale", "pretrain"):
+if MODE in (
+    "parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale", "pretrain", "consistency"
+):  # fmt: skip
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
@@ -45,9 +47,10 @@ import keras  # noqa: E402
 import keras_sslgan  # noqa: E402
 
 
-def build(strategy, adam=keras.optimizers.Adam, ema=False):
+def build(strategy, adam=keras.optimizers.Adam, ema=False, consistency=0.0):
     """The same model in every call: same seeds, built inside `strategy.scope()`; `adam`
-    the optimizers' class, the discriminator's keeping an EMA with `ema=True`."""
+    the optimizers' class, the discriminator's keeping an EMA with `ema=True`; with
+    `consistency` the Mean Teacher term of that weight."""
     keras.utils.set_random_seed(1)
     with strategy.scope():
         model = keras_sslgan.SSLGAN(
@@ -65,6 +68,7 @@ def build(strategy, adam=keras.optimizers.Adam, ema=False):
         model.compile(
             d_optimizer=adam(1e-2, beta_1=0.5, use_ema=ema, ema_momentum=0.5),
             g_optimizer=adam(1e-2, beta_1=0.5),
+            consistency_weight=consistency,
         )
     return model
 
@@ -137,7 +141,7 @@ def parity(build=build, steps=1):
             verbose=0,
         )
         results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
-        for term in ("low_density", "pull_away"):
+        for term in ("low_density", "pull_away", "consistency"):
             if f"{term}_loss" in history.history:
                 results[f"{term}_{name}"] = np.array(history.history[f"{term}_loss"][-1])
         # Labels and noise of the model's seed: 6 per replica, drawn in one replica step.
@@ -347,4 +351,14 @@ if __name__ == "__main__":
         "fused_adam": fused_adam,
         "loss_scale": loss_scale,
         "pretrain": pretrain,
+        # SGD (see `build_triple`): Adam's sign-like first steps would amplify rounding.
+        "consistency": lambda: parity(
+            lambda s: build(
+                s,
+                adam=lambda lr, beta_1, **ema: keras.optimizers.SGD(lr, **ema),
+                ema=True,
+                consistency=5.0,
+            ),
+            steps=3,
+        ),
     }[MODE]()

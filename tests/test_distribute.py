@@ -56,6 +56,20 @@ def test_a_triple_gan_step_on_two_replicas_is_the_step_of_one_device(tmp_path):
         assert_same_step(r, min_weights=20)
 
 
+def test_the_mean_teacher_term_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """3 steps of FM-GAN with the consistency term (the teacher: D's moving average,
+    mirrored): two replicas update the networks as one device does."""
+    out = str(tmp_path / "consistency.npz")
+    done = run(["consistency", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=10)
+        # The term acted (the teacher differs from the student after the 1st step), and
+        # its logged mean over the global batch is the same.
+        assert float(r["consistency_one"]) > 1e-6
+        np.testing.assert_allclose(r["consistency_mirrored"], r["consistency_one"], rtol=1e-4)
+
+
 def test_classifier_pretraining_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """`pretrain_classifier` builds its model in the model's strategy scope (it failed
     with `TypeError: tuple indices must be integers or slices, not MirroredVariable`)."""
