@@ -79,6 +79,14 @@ LEGACY_DEFAULTS = {"batch_size": 100, "ema_momentum": 0.999}
 # (`--balance-weight`, Triple-GAN's alone, 1e-3, until FM-GAN and Bad GAN read it in
 # 0.3.0.dev1, default 0): such a run did what today's default does.
 UNREAD_UNTIL = {"balance_weight": ("0.3.0.dev0", ("fm_gan", "bad_gan", "supervised"))}
+# Options left out of a run's key at their defaults (the consistency term, 0.3.0.dev3):
+# the keys, and so the output folders, of the runs recorded before stay as they were.
+OMITTED_AT_DEFAULT = (
+    "consistency_weight",
+    "consistency_rampup",
+    "consistency_teacher",
+    "translate",
+)
 
 
 def settings_of(run, defaults):
@@ -105,7 +113,8 @@ def settings_of(run, defaults):
             settings.update(method="supervised", unlabeled_weight=defaults["unlabeled_weight"])
         else:
             settings["method"] = "fm_gan"
-    return {k: v for k, v in settings.items() if k not in NOT_IN_KEY}
+    omitted = {k for k in OMITTED_AT_DEFAULT if k in defaults and settings.get(k) == defaults[k]}
+    return {k: v for k, v in settings.items() if k not in NOT_IN_KEY and k not in omitted}
 
 
 def key(run, defaults):

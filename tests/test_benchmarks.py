@@ -830,3 +830,22 @@ def test_mnist_run_trains_with_the_consistency_term(mnist_run, data_dir, tmp_pat
     model = keras_sslgan.load_model(tmp_path / "model.keras")
     assert isinstance(model.augmentation, keras.layers.RandomTranslation)
     assert model.get_compile_config()["consistency_teacher"] == "pi"
+
+
+def test_mnist_table_keys_runs_without_the_consistency_term_as_before(mnist_run, monkeypatch):
+    """Options added at their defaults leave a run's key (and so its folder) as it was;
+    a run with the term on is another row."""
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(mnist_run)
+    old = {
+        k: v for k, v in defaults.items() if not k.startswith("consistency") and k != "translate"
+    }
+    run = {"settings": {**old, "method": "triple_gan"}, "version": "0.3.0.dev2"}
+    with_defaults = {"settings": {**defaults, "method": "triple_gan"}, "version": "0.3.0.dev2"}
+    on = {
+        "settings": {**defaults, "method": "triple_gan", "consistency_weight": 10.0},
+        "version": "0.3.0.dev2",
+    }
+    assert table.key(run, defaults) == table.key(with_defaults, defaults)
+    assert "consistency" not in table.key(run, defaults)
+    assert table.key(on, defaults) != table.key(run, defaults)
