@@ -2,17 +2,16 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_sslgan import losses
 from keras_sslgan.callbacks.stop_on_non_finite_loss import StopOnNonFiniteLoss
-from keras_sslgan.data import check_labels
 from keras_sslgan.engine import backup, consistency, data_checks, distribute, state
-from keras_sslgan.engine.batch_statistics import call_with_batch_statistics
+from keras_sslgan.engine.classifier import ClassifierMixin
+from keras_sslgan.engine.sampling import SamplingMixin
 from keras_sslgan.engine.saving import SavingMixin
 from keras_sslgan.engine.stream import training_stream
 from keras_sslgan.networks.initialization import initialize_from_data
 
 
-class SemiSupervisedGAN(SavingMixin, keras.Model):
+class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model):
     """The engine every semi-supervised method of keras_sslgan runs on; it knows none.
 
     A method is a subclass that declares three things and writes `train_step`:
@@ -197,102 +196,9 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
         self.trackers["consistency_loss"].update_state(loss)
         return term
 
-    def correct(self, logits, labels):
-        """`(batch,)` float32: 1 where the argmax over the K class logits is the label
-        (a fake logit after them is left out). Report its mean as an accuracy."""
-        predicted = ops.argmax(logits[:, : self.num_classes], axis=-1)
-        return ops.cast(ops.equal(predicted, ops.cast(labels, predicted.dtype)), "float32")
-
     @property
     def metrics(self):
         return list(self.trackers.values())
-
-    # --- Sampling ---------------------------------------------------------------------
-
-    def sample_noise(self, batch_size, dim, distribution="uniform"):
-        """`(batch_size, dim)` noise from the model's seed, per replica.
-
-        Uniform in [0, 1) or standard normal. Under `tf.distribute` each replica draws
-        the noise of the global batch and keeps its slice, so replicas never duplicate
-        samples.
-        """
-        data_checks.check_latent_distribution(distribution, "distribution")
-        draw = keras.random.uniform if distribution == "uniform" else keras.random.normal
-        return distribute.replica_slice(
-            lambda n: draw((n, dim), seed=self.seed_generator), batch_size
-        )
-
-    def sample_labels(self, batch_size):
-        """`(batch_size,)` int32 classes drawn uniformly from `[0, K)`, per replica."""
-        return distribute.replica_slice(
-            lambda n: keras.random.randint((n,), 0, self.num_classes, seed=self.seed_generator),
-            batch_size,
-        )
-
-    def balanced_labels(self, batch_size):
-        """`(batch_size,)` int32 classes `0, 1, .., K-1, 0, 1, ..` over the global batch,
-        per replica: every class equally often (to one) in each global batch, as
-        Triple-GAN's generator batches are made."""
-        return distribute.replica_slice(
-            lambda n: ops.cast(ops.arange(n) % self.num_classes, "int32"), batch_size
-        )
-
-    # --- Classifier -------------------------------------------------------------------
-
-    def preprocess(self, x):
-        if self.preprocessing is None:
-            return x
-        return self.preprocessing(ops.cast(x, self.compute_dtype))
-
-    def class_logits(self, x, training=False, update_statistics=True):
-        """The K class logits (float32) of preprocessed `x` by the classifying network.
-
-        In training mode its batch-norm layers, if any, normalize by the batch's
-        statistics and move their moving statistics only where `update_statistics`
-        holds (a bool or a scalar bool tensor; `engine.batch_statistics`)."""
-        if training and update_statistics is not True:
-            outputs = call_with_batch_statistics(self.classifying_network, x, update_statistics)
-        else:
-            outputs = self.classifying_network(x, training=training)
-        logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-        return ops.cast(logits[:, : self.num_classes], "float32")
-
-    def data_shape(self):
-        """The shape of one example as the classifying network takes it."""
-        return tuple(self.classifying_network.input_shape[1:])
-
-    @property
-    def classifier(self):
-        """Functional `keras.Model`: real data -> K class probabilities.
-
-        It shares the classifying network's weights (and applies `preprocessing`); a
-        fake class, if the network has one, is left out: the output is
-        `p(y | x, real)`. Each access builds a new model (a new trace on its first
-        `predict`): keep the one you use.
-
-        `.keras` saving walks attributes in sorted order and meets this one first: the
-        classifying network's weights are filed under `classifier/` (as in keras_sslgan
-        0.2.0, whose files load for that reason), the other players under their names.
-        """
-        inputs = keras.Input(shape=self.data_shape(), name="images")
-        # Inference mode whatever the caller passes: noise, dropout and augmentation off.
-        logits = self.class_logits(self.preprocess(inputs), training=False)
-        probabilities = keras.layers.Softmax(name="probabilities", dtype="float32")(logits)
-        return keras.Model(inputs, probabilities, name="classifier")
-
-    def call(self, inputs, training=False):
-        return ops.softmax(self.class_logits(self.preprocess(inputs), training=training))
-
-    def test_step(self, data):
-        x, y = data[0], data[1]
-        y = data_checks.checked_labels(self, y)
-        logits = self.class_logits(self.preprocess(x), training=False)
-        loss = losses.supervised_loss(y, logits, self.num_classes)
-        self.trackers["loss"].update_state(loss, sample_weight=ops.shape(y)[0])
-        self.trackers["accuracy"].update_state(self.correct(logits, y))
-        return distribute.for_keras_reduction(
-            {name: self.trackers[name].result() for name in ("loss", "accuracy")}
-        )
 
     # --- Training ---------------------------------------------------------------------
 
@@ -383,24 +289,6 @@ class SemiSupervisedGAN(SavingMixin, keras.Model):
             ops.convert_to_tensor(x_unlabeled),
         )
         return (self.preprocess(x_labeled), y_labeled), self.preprocess(x_unlabeled)
-
-    def evaluate(self, x=None, y=None, **kwargs):
-        """Keras' `evaluate` of the classifier, with array labels checked first (integer
-        class ids in `[0, K)`; labels of a dataset are checked as it is read), and a
-        warning for array examples on another scale than the training data's."""
-        if y is not None and not isinstance(y, tf.data.Dataset):
-            y = check_labels(y, self.num_classes, "y")
-        data_checks.check_finite_examples(x)
-        data_checks.check_scale(self, x)
-        return super().evaluate(x, y, **kwargs)
-
-    def predict(self, x, *args, **kwargs):
-        """Keras' `predict`: the K class probabilities, with a warning for array
-        examples on another scale than the training data's; NaN or infinite examples
-        are refused."""
-        data_checks.check_finite_examples(x)
-        data_checks.check_scale(self, x)
-        return super().predict(x, *args, **kwargs)
 
     def fit(
         self,

@@ -13,10 +13,11 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
+from keras_sslgan.methods import three_player_settings as settings
 from keras_sslgan.methods.pretraining import pretrain_classifier
 from keras_sslgan.networks.initialization import initialize_from_data
 
-LABEL_EXPECTATIONS = ("argmax", "integrate")
+LABEL_EXPECTATIONS = settings.LABEL_EXPECTATIONS
 
 
 @keras.saving.register_keras_serializable(package="keras_sslgan")
@@ -146,30 +147,15 @@ class TripleGAN(SemiSupervisedGAN):
         )
         super().__init__(num_classes, preprocessing=preprocessing, seed=seed, **kwargs)
         data_checks.check_latent_distribution(latent_distribution)
-        for name, value in (
-            ("generated_batch_size", generated_batch_size),
-            ("discriminator_labeled_batch_size", discriminator_labeled_batch_size),
-        ):
-            if value is not None and (int(value) != value or value < 1):
-                raise ValueError(
-                    f"`{name}` must be a positive integer or None. Received: {name}={value!r}"
-                )
-        if not 0 <= pseudo_labeled_fraction < 1:
-            raise ValueError(
-                "`pseudo_labeled_fraction` must be in [0, 1). "
-                f"Received: pseudo_labeled_fraction={pseudo_labeled_fraction!r}"
-            )
-        self._check_networks(generator, discriminator, classifier_network)
-        data_checks.check_class_outputs(classifier_network, self.num_classes, "classifier_network")
-        data_checks.check_label_inputs(generator, self.num_classes, "generator")
-        data_checks.check_label_inputs(discriminator, self.num_classes, "discriminator")
-        if generated_batch_size is not None and generated_batch_size < self.num_classes:
-            # G's labels cycle through the classes: a smaller batch never makes the last.
-            raise ValueError(
-                f"`generated_batch_size` must be at least num_classes={self.num_classes}, so "
-                "that every class is generated each step. "
-                f"Received: generated_batch_size={generated_batch_size!r}"
-            )
+        settings.check_three_players(
+            generator,
+            discriminator,
+            classifier_network,
+            self.num_classes,
+            generated_batch_size,
+            discriminator_labeled_batch_size,
+            pseudo_labeled_fraction,
+        )
 
         # === Networks ===
         self.generator = generator
@@ -187,31 +173,6 @@ class TripleGAN(SemiSupervisedGAN):
         self.pretraining_steps = self.add_weight(
             shape=(), initializer="zeros", dtype="int64", trainable=False, name="pretraining_steps"
         )
-
-    @staticmethod
-    def _check_networks(generator, discriminator, classifier_network):
-        for name, network in (("generator", generator), ("discriminator", discriminator)):
-            inputs = getattr(network, "inputs", None)
-            if not inputs or len(inputs) != 2:
-                raise ValueError(
-                    f"`{name}` must be a functional keras.Model with two inputs "
-                    f"(`[{'noise' if name == 'generator' else 'examples'}, labels]`). "
-                    f"Received inputs: {[tuple(i.shape) for i in inputs or []]}"
-                )
-        shapes = {
-            "the generator's output": tuple(generator.output_shape[1:]),
-            "the discriminator's examples": tuple(discriminator.inputs[0].shape[1:]),
-            "the classifier's input": tuple(classifier_network.input_shape[1:]),
-        }
-        if len(set(shapes.values())) != 1:
-            raise ValueError(
-                f"The networks must agree on the shape of an example. Received: {shapes}"
-            )
-        if tuple(discriminator.output_shape[1:]) != (1,):
-            raise ValueError(
-                "`discriminator` must output one logit per pair, shape (batch, 1). "
-                f"Received: discriminator with output shape {discriminator.output_shape}"
-            )
 
     def compile(
         self,
@@ -262,41 +223,8 @@ class TripleGAN(SemiSupervisedGAN):
             **kwargs,
         )
 
-    @staticmethod
-    def game_settings(
-        alpha,
-        label_expectation,
-        entropy_weight,
-        balance_weight,
-        pseudo_discriminative_weight,
-        pseudo_discriminative_start,
-    ):
-        """The compile settings of the three-player game, checked (see `compile`)."""
-        if label_expectation not in LABEL_EXPECTATIONS:
-            raise ValueError(
-                f"`label_expectation` must be one of {LABEL_EXPECTATIONS}. "
-                f"Received: label_expectation={label_expectation!r}"
-            )
-        data_checks.check_number("alpha", alpha, 0.0, 1.0)
-        data_checks.check_weights(
-            entropy_weight=entropy_weight,
-            balance_weight=balance_weight,
-            pseudo_discriminative_weight=pseudo_discriminative_weight,
-            pseudo_discriminative_start=pseudo_discriminative_start,
-        )
-        if int(pseudo_discriminative_start) != pseudo_discriminative_start:
-            raise ValueError(
-                "`pseudo_discriminative_start` must be an integer (a training step). "
-                f"Received: pseudo_discriminative_start={pseudo_discriminative_start!r}"
-            )
-        return {
-            "alpha": float(alpha),
-            "label_expectation": label_expectation,
-            "entropy_weight": float(entropy_weight),
-            "balance_weight": float(balance_weight),
-            "pseudo_discriminative_weight": float(pseudo_discriminative_weight),
-            "pseudo_discriminative_start": int(pseudo_discriminative_start),
-        }
+    # The compile settings of the game, checked (see `compile`); GoodBadGAN's too.
+    game_settings = staticmethod(settings.game_settings)
 
     # --- Networks ---------------------------------------------------------------------
 
