@@ -32,12 +32,23 @@ TRIPLE_GAN_BATCHES = {"batch_size": 100, "labeled_batch_size": 50}
 PRETRAIN_EPOCHS = 3
 
 
-def build_model(method, steps, x_unlabeled, classifier="conv", seed=0):
-    """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`."""
+def build_model(method, steps, x_unlabeled, classifier="conv", consistency=0.0, seed=0):
+    """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`;
+    with `consistency` > 0, the Mean Teacher term of that weight on views shifted by up
+    to 10% (the teacher: the classifier's moving average, which the cards keep)."""
     recipes = keras_sslgan.recipes
+    extra = {}
+    if consistency:
+        extra = dict(
+            consistency_weight=consistency,
+            consistency_rampup=steps // 3,
+            augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
+        )
     if method == "bad_gan":  # the density model of the data comes first
         density_model, threshold = recipes.mnist_density_model(x_unlabeled, seed=seed)
-        return recipes.dai_mnist(density_model, threshold, budget=True, steps=steps, seed=seed)
+        return recipes.dai_mnist(
+            density_model, threshold, budget=True, steps=steps, seed=seed, **extra
+        )
     if method in ("triple_gan", "good_bad_gan"):
         return recipes.li_mnist(
             classifier,
@@ -46,8 +57,9 @@ def build_model(method, steps, x_unlabeled, classifier="conv", seed=0):
             steps=steps,
             discriminator_labeled_batch_size=1,
             seed=seed,
+            **extra,
         )
-    return recipes.salimans_mnist(method, budget=True, steps=steps, seed=seed)
+    return recipes.salimans_mnist(method, budget=True, steps=steps, seed=seed, **extra)
 
 
 def evaluate_on_test(model, x_test, y_test):
@@ -70,6 +82,7 @@ def run(
     labels=100,
     epochs=20,
     classifier="conv",
+    consistency=0.0,
     unlabeled=None,
     seed=0,
     output_dir="outputs/mnist",
@@ -78,7 +91,8 @@ def run(
     """Trains one model and writes what it made to `output_dir`; returns a summary.
 
     `unlabeled`: use the first N unlabeled images only (quick runs); `classifier`: C of
-    Triple-GAN and the good-and-bad GAN, `"conv"` or `"mlp"`.
+    Triple-GAN and the good-and-bad GAN, `"conv"` or `"mlp"`; `consistency`: the weight
+    of the consistency term (0: off).
     """
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(data_dir)
@@ -90,7 +104,7 @@ def run(
     conditional = method in ("triple_gan", "good_bad_gan")
     batches = TRIPLE_GAN_BATCHES if conditional else {"batch_size": 100}
     steps = epochs * (len(x_unlabeled) // batches["batch_size"])
-    model = build_model(method, steps, x_unlabeled, classifier, seed)
+    model = build_model(method, steps, x_unlabeled, classifier, consistency, seed)
     if conditional:  # C learns the labels first, as the authors' C does
         model.pretrain_classifier(
             (x_labeled, y_labeled),
@@ -158,6 +172,9 @@ def main(argv=None):
     parser.add_argument("--labels", type=int, default=100, help="labeled images, balanced")
     parser.add_argument("--epochs", type=int, default=20, help="passes over the unlabeled data")
     parser.add_argument("--classifier", default="conv", choices=keras_sslgan.recipes.CLASSIFIERS)
+    parser.add_argument(
+        "--consistency", type=float, default=0.0, help="Mean Teacher weight (0: off), e.g. 10"
+    )
     parser.add_argument("--unlabeled", type=int, default=None, help="first N unlabeled only")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", default="outputs/mnist")

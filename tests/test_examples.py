@@ -107,9 +107,15 @@ def test_two_circles_example_draws_bad_gan_and_the_good_and_bad_gan(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "method", ["fm_gan", pytest.param("triple_gan", marks=pytest.mark.slow), "supervised"]
+    "method, consistency",
+    [
+        ("fm_gan", 0),
+        pytest.param("triple_gan", 0, marks=pytest.mark.slow),
+        ("supervised", 0),
+        ("supervised", 10),  # Mean Teacher alone: the non-GAN semi-supervised baseline
+    ],
 )
-def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method):
+def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, consistency):
     """The main job, briefly: the SampleGrid's pictures after each epoch (PNG and
     TensorBoard), the test report, the saved model and the ONNX classifier that
     reproduces it."""
@@ -118,6 +124,7 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method):
     mnist = load_example("mnist")
     argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--method", method]
     argv += ["--labels", "20", "--unlabeled", "400", "--epochs", "2", "--classifier", "mlp"]
+    argv += ["--consistency", str(consistency)]
     summary = mnist.main(argv + ["--output-dir", str(tmp_path), "--verbose", "0"])
     _, (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(os.path.join(data_dir, "mnist"))
     confusion = np.array(summary["test_confusion"])
@@ -125,6 +132,7 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method):
     assert summary["test_accuracy"] == pytest.approx(np.trace(confusion) / len(y_test))
     assert summary["steps"] == 2 * (400 // 100)  # 100 unlabeled images a step
     model = keras_sslgan.load_model(tmp_path / "model.keras")
+    assert ("consistency_loss" in model.logged_metric_names()) == bool(consistency)
     probabilities = model.predict(x_test[:200], verbose=0)
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
     served = session.run(None, {session.get_inputs()[0].name: x_test[:200].astype("float32")})[0]
