@@ -13,7 +13,7 @@ from keras import ops
 
 from keras_sslgan import losses
 from keras_sslgan.engine import SemiSupervisedGAN, data_checks, distribute
-from keras_sslgan.methods import three_player_settings as settings
+from keras_sslgan.methods import three_player as settings
 from keras_sslgan.methods.pretraining import pretrain_classifier
 from keras_sslgan.networks.initialization import initialize_from_data
 
@@ -239,33 +239,7 @@ class TripleGAN(SemiSupervisedGAN):
         logits = self.discriminator([x, ops.cast(labels, "int32")], training=training)
         return ops.reshape(ops.cast(logits, "float32"), (-1,))
 
-    def every_label(self, x):
-        """`(x repeated K times per example, labels 0..K-1 per example)`: the K pairs of
-        each example, example-major, for the exact expectation over labels."""
-        repeated = ops.repeat(x, self.num_classes, axis=0)
-        labels = ops.tile(ops.arange(self.num_classes, dtype="int32"), [ops.shape(x)[0]])
-        return repeated, labels
-
     # --- The objective ----------------------------------------------------------------
-
-    def split_unlabeled(self, x_unlabeled):
-        """`(C's part, D's pseudo-labeled part)` of the unlabeled batch."""
-        num_unlabeled = x_unlabeled.shape[0]
-        if num_unlabeled is None:
-            num_unlabeled = ops.shape(x_unlabeled)[0]
-        num_pseudo = ops.cast(
-            ops.round(self.pseudo_labeled_fraction * ops.cast(num_unlabeled, "float32")), "int32"
-        )
-        num_classified = num_unlabeled - num_pseudo
-        # An empty part would make C's unlabeled terms NaN: say why instead.
-        check = tf.debugging.assert_positive(
-            num_classified,
-            message=f"pseudo_labeled_fraction={self.pseudo_labeled_fraction} leaves C no "
-            "unlabeled example of the batch: use a larger batch or a smaller fraction",
-        )
-        with tf.control_dependencies([check] if check is not None else []):
-            num_classified = tf.identity(num_classified)
-        return x_unlabeled[:num_classified], x_unlabeled[num_classified:]
 
     def train_step(self, data):
         (x_labeled, y_labeled), x_unlabeled = self.unpack(data)
@@ -287,7 +261,7 @@ class TripleGAN(SemiSupervisedGAN):
     def update_pair_players(self, x_labeled, y_labeled, x_unlabeled):
         """D's update, then G's; returns `(d_loss, g_loss, x_classified, y_generated)`:
         C's part of the unlabeled batch and G's labels, for C's update."""
-        x_classified, x_pseudo = self.split_unlabeled(x_unlabeled)
+        x_classified, x_pseudo = settings.split_unlabeled(x_unlabeled, self.pseudo_labeled_fraction)
         num_classified = ops.shape(x_classified)[0]
         num_generated = self.generated_batch_size or ops.shape(x_unlabeled)[0]
         y_generated = self.balanced_labels(num_generated)
@@ -306,7 +280,7 @@ class TripleGAN(SemiSupervisedGAN):
         num_real = ops.shape(x_real)[0]
         x_generated = self.generate(y_generated, training=True)
         if integrate:
-            x_pairs, y_pairs = self.every_label(x_classified)
+            x_pairs, y_pairs = settings.every_label(x_classified, self.num_classes)
         else:
             x_pairs, y_pairs = x_classified, ops.argmax(classified_probabilities, axis=-1)
         with tf.GradientTape() as tape:
@@ -341,7 +315,7 @@ class TripleGAN(SemiSupervisedGAN):
         classified_logits = logits[num_labeled:]
         supervised = losses.supervised_loss(y_labeled, labeled_logits, self.num_classes)
         if self.label_expectation == "integrate":
-            pairs = self.discriminate(*self.every_label(x_classified))
+            pairs = self.discriminate(*settings.every_label(x_classified, self.num_classes))
             adversarial = losses.classifier_adversarial_loss(
                 classified_logits, ops.reshape(pairs, (num_classified, -1)), self.alpha
             )

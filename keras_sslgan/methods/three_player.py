@@ -1,5 +1,10 @@
-"""The checks of the three-player methods (Triple-GAN, the good-and-bad GAN): their
-networks and batch arguments when built, the game's settings when compiled."""
+"""What the three-player methods (Triple-GAN, the good-and-bad GAN) share beside the
+class: the checks of their networks and batch arguments when built, of the game's
+settings when compiled, and the split of the unlabeled batch and the K pairs of an
+example that their steps use."""
+
+import tensorflow as tf
+from keras import ops
 
 from keras_sslgan.engine import data_checks
 
@@ -102,3 +107,32 @@ def game_settings(
         "pseudo_discriminative_weight": float(pseudo_discriminative_weight),
         "pseudo_discriminative_start": int(pseudo_discriminative_start),
     }
+
+
+def split_unlabeled(x_unlabeled, pseudo_labeled_fraction):
+    """`(C's part, D's pseudo-labeled part)` of the unlabeled batch: the last
+    `pseudo_labeled_fraction` of it is D's."""
+    num_unlabeled = x_unlabeled.shape[0]
+    if num_unlabeled is None:
+        num_unlabeled = ops.shape(x_unlabeled)[0]
+    num_pseudo = ops.cast(
+        ops.round(pseudo_labeled_fraction * ops.cast(num_unlabeled, "float32")), "int32"
+    )
+    num_classified = num_unlabeled - num_pseudo
+    # An empty part would make C's unlabeled terms NaN: say why instead.
+    check = tf.debugging.assert_positive(
+        num_classified,
+        message=f"pseudo_labeled_fraction={pseudo_labeled_fraction} leaves C no "
+        "unlabeled example of the batch: use a larger batch or a smaller fraction",
+    )
+    with tf.control_dependencies([check] if check is not None else []):
+        num_classified = tf.identity(num_classified)
+    return x_unlabeled[:num_classified], x_unlabeled[num_classified:]
+
+
+def every_label(x, num_classes):
+    """`(x repeated K times per example, labels 0..K-1 per example)`: the K pairs of
+    each example, example-major, for the exact expectation over labels."""
+    repeated = ops.repeat(x, num_classes, axis=0)
+    labels = ops.tile(ops.arange(num_classes, dtype="int32"), [ops.shape(x)[0]])
+    return repeated, labels
