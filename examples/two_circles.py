@@ -169,6 +169,7 @@ def plot(results, path):
     xx, yy = np.meshgrid(grid, grid)
     points = np.stack([xx.ravel(), yy.ravel()], axis=1)
     fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 6))
+    by_class = dict(cmap="coolwarm", vmin=0, vmax=1)  # class 0 blue, class 1 red
     for ax, (title, model, data) in zip(np.atleast_1d(axes), results):
         p_outer = model.predict(points, batch_size=4000, verbose=0)[:, 1].reshape(xx.shape)
         ax.contourf(xx, yy, p_outer, levels=20, cmap="coolwarm", alpha=0.35, vmin=0, vmax=1)
@@ -179,41 +180,19 @@ def plot(results, path):
                 xx, yy, log_p, levels=[model.density_threshold], colors="green", linestyles="--"
             )
         unlabeled = data["unlabeled"]
-        ax.scatter(unlabeled[:, 0], unlabeled[:, 1], s=3, c="0.4", label="unlabeled")
+        ax.scatter(*unlabeled.T, s=3, c="0.4", label="unlabeled")
         if isinstance(model, keras_sslgan.TripleGAN):  # coloured by the label asked for
             labels = np.arange(300) % 2
             generated = keras.ops.convert_to_numpy(model.generate(labels))
-            ax.scatter(
-                generated[:, 0],
-                generated[:, 1],
-                s=8,
-                c=labels,
-                cmap="coolwarm",
-                marker="x",
-                vmin=0,
-                vmax=1,
-                label="generated (label asked for)",
-            )
+            asked = "generated (label asked for)"
+            ax.scatter(*generated.T, s=8, c=labels, marker="x", label=asked, **by_class)
         generated = unconditional_samples(model, 300)
         if generated is not None:  # unconditional (for the good-and-bad GAN: the bad ones)
             name = "bad samples" if isinstance(model, keras_sslgan.GoodBadGAN) else "generated"
-            ax.scatter(generated[:, 0], generated[:, 1], s=6, c="green", marker="x", label=name)
+            ax.scatter(*generated.T, s=6, c="green", marker="x", label=name)
         x_labeled, y_labeled = data["labeled"]
-        ax.scatter(
-            x_labeled[:, 0],
-            x_labeled[:, 1],
-            s=120,
-            c=y_labeled,
-            cmap="coolwarm",
-            edgecolors="k",
-            vmin=0,
-            vmax=1,
-            label="labeled",
-        )
-        ax.set_title(title)
-        ax.set_xlim(-3, 3)
-        ax.set_ylim(-3, 3)
-        ax.set_aspect("equal")
+        ax.scatter(*x_labeled.T, s=120, c=y_labeled, edgecolors="k", label="labeled", **by_class)
+        ax.set(title=title, xlim=(-3, 3), ylim=(-3, 3), aspect="equal")
         ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
