@@ -4,10 +4,11 @@ Times `fit` of the example's FM-GAN (`conv_discriminator` / `conv_generator`, wi
 augmentation on, batch 100 labeled + 100 unlabeled + 100 generated per step) and of its
 supervised-only baseline at 32 and 64 px, on random uint8 images (the step's cost does
 not depend on the pixels). `--profile` also traces each FM-GAN step with the TensorFlow
-profiler and prints the op time per op type.
+profiler and prints the op time per op type. `--product-dtypes float32 bfloat16` times
+each model with its matrix products in either dtype (`networks.with_product_dtype`).
 
     python benchmarks/conv_step_speed.py [--sizes 32 64] [--steps 100] [--profile]
-        [--jit-compile]
+        [--jit-compile] [--product-dtypes float32 bfloat16]
 """
 
 import argparse
@@ -20,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 
-def example_args(size, baseline, seed, jit_compile=False):
+def example_args(size, baseline, seed, jit_compile=False, product_dtype="float32"):
     """The settings `examples/cats_dogs.py` trains with by default at `size` px."""
     return types.SimpleNamespace(
         image_size=size,
@@ -33,6 +34,7 @@ def example_args(size, baseline, seed, jit_compile=False):
         entropy_weight=0.0,
         baseline=baseline,
         jit_compile=jit_compile,
+        product_dtype=product_dtype,
         seed=seed,
     )
 
@@ -44,6 +46,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", action="store_true", help="also print the op time per op type")
     parser.add_argument("--jit-compile", action="store_true", help="compile the steps with XLA")
+    parser.add_argument(
+        "--product-dtypes",
+        nargs="+",
+        default=["float32"],
+        choices=["float32", "bfloat16"],
+        help="dtypes of the networks' matrix products to time (the rest is float32)",
+    )
     args = parser.parse_args(argv)
     example = common.load_example("cats_dogs")
     rng = np.random.default_rng(args.seed)
@@ -51,26 +60,30 @@ def main(argv=None):
         f"{os.cpu_count()} cores; TF {tf.__version__}, Keras {keras.__version__}; "
         f"{args.steps} timed steps after 20 warm-up steps, seed {args.seed}"
     )
-    print("| size | model | ms/step | images/s |")
-    print("|---|---|---:|---:|")
+    print("| size | model | products | ms/step | images/s |")
+    print("|---|---|---|---:|---:|")
     profiles = {}
     for size in args.sizes:
         x_l = rng.integers(0, 256, (100, size, size, 3), dtype="uint8")
         y_l = np.arange(100) % 2
         x_u = rng.integers(0, 256, ((args.steps + 20) * 100, size, size, 3), dtype="uint8")
         for baseline in (False, True):
-            keras.utils.set_random_seed(args.seed)
-            model = example.build_model(
-                example_args(size, baseline, args.seed, args.jit_compile), 10_000
-            )
-            seconds = common.seconds_per_step(model, x_l, y_l, x_u, args.steps)
-            images = 100 if baseline else 300
-            name = "supervised only" if baseline else "FM-GAN"
-            print(f"| {size} px | {name} | {seconds * 1e3:.1f} | {images / seconds:,.0f} |")
-            if args.profile and not baseline:
-                profiles[size] = common.op_times(model, x_l, y_l, x_u, steps=20)
-    for size, times in profiles.items():
-        common.print_op_times(times, f"the FM-GAN step at {size} px")
+            for dtype in args.product_dtypes:
+                keras.utils.set_random_seed(args.seed)
+                settings = example_args(size, baseline, args.seed, args.jit_compile, dtype)
+                model = example.build_model(settings, 10_000)
+                seconds = common.seconds_per_step(model, x_l, y_l, x_u, args.steps)
+                images = 100 if baseline else 300
+                name = "supervised only" if baseline else "FM-GAN"
+                print(
+                    f"| {size} px | {name} | {dtype} | {seconds * 1e3:.1f} | "
+                    f"{images / seconds:,.0f} |",
+                    flush=True,
+                )
+                if args.profile and not baseline:
+                    profiles[size, dtype] = common.op_times(model, x_l, y_l, x_u, steps=20)
+    for (size, dtype), times in profiles.items():
+        common.print_op_times(times, f"the FM-GAN step at {size} px, {dtype} products")
 
 
 if __name__ == "__main__":

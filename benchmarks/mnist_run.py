@@ -177,6 +177,7 @@ def build_model(args, steps, density=None):
             generator_loss=args.generator_loss,
             **{k: v for k, v in salimans_settings(args, steps).items() if k != "budget"},
             **consistency_settings(args),
+            product_dtype=args.product_dtype,
         )
     if args.method in ("triple_gan", "good_bad_gan"):
         good_bad = {}
@@ -211,19 +212,22 @@ def build_model(args, steps, density=None):
             steps_per_execution=args.steps_per_execution,
             **good_bad,
             **consistency_settings(args),
+            product_dtype=args.product_dtype,
         )
     return keras_sslgan.recipes.salimans_mnist(
         args.method,
         generator_loss=args.generator_loss,
         **salimans_settings(args, steps),
         **consistency_settings(args),
+        product_dtype=args.product_dtype,
     )
 
 
 def machine():
     """`AMD EPYC (AVX2), 2 cores`: the processor, its widest x86 vector extension when
     known (the same model name covers processors of 2x different speed with and without
-    AVX-512), and the cores this process may use (wall-clock figures, budgets above all,
+    AVX-512) and its bfloat16 arithmetic (`Intel Xeon (AVX-512, AVX512_BF16, AMX)`), and
+    the cores this process may use (wall-clock figures, budgets above all,
     hold for one machine)."""
     model, flags = platform.processor() or platform.machine(), set()
     if os.path.exists("/proc/cpuinfo"):
@@ -233,8 +237,15 @@ def machine():
         flags = {flag for name, value in info if name.strip() == "flags" for flag in value.split()}
         model = names[0] if names else model
     vector = next((v for f, v in [("avx512f", "AVX-512"), ("avx2", "AVX2")] if f in flags), None)
+    extensions = [vector] if vector else []
+    extensions += [name for flag, name in BFLOAT16_FLAGS if flag in flags]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{model}{f' ({vector})' if vector else ''}, {cores} cores"
+    named = f" ({', '.join(extensions)})" if extensions else ""
+    return f"{model}{named}, {cores} cores"
+
+
+# The x86 flags of bfloat16 arithmetic, and their names in `machine()`.
+BFLOAT16_FLAGS = (("avx512_bf16", "AVX512_BF16"), ("amx_bf16", "AMX"))
 
 
 # Steps per timed epoch of the budget calibration (three such epochs; the first traces).
@@ -468,6 +479,14 @@ def build_parser(method="fm_gan", recipe="budget"):
         help="Keras dtype policy of the networks (losses stay float32): mixed_float16 on "
         "GPUs (the optimizers then scale the loss), mixed_bfloat16 on TPUs and recent CPUs",
     )
+    parser.add_argument(
+        "--product-dtype",
+        default="float32",
+        choices=["float32", "bfloat16", "auto"],
+        help="dtype of the networks' matrix products, everything else float32 "
+        "(keras_sslgan.networks.with_product_dtype); auto: bfloat16 where the processor "
+        "has bfloat16 arithmetic (AVX512_BF16, AMX). The table's rows use float32",
+    )
     parser.add_argument("--jit-compile", action="store_true", help="compile with XLA")
     parser.add_argument(
         "--test-every-epoch",
@@ -589,6 +608,8 @@ def run(**settings):
             "`python benchmarks/mnist_run.py --help`, with underscores."
         )
     vars(args).update(settings)
+    if args.product_dtype == "auto":  # the record names what ran
+        args.product_dtype = keras_sslgan.networks.default_product_dtype()
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
 
     keras.utils.set_random_seed(args.seed)

@@ -79,13 +79,15 @@ LEGACY_DEFAULTS = {"batch_size": 100, "ema_momentum": 0.999}
 # (`--balance-weight`, Triple-GAN's alone, 1e-3, until FM-GAN and Bad GAN read it in
 # 0.3.0.dev1, default 0): such a run did what today's default does.
 UNREAD_UNTIL = {"balance_weight": ("0.3.0.dev0", ("fm_gan", "bad_gan", "supervised"))}
-# Options left out of a run's key at their defaults (the consistency term, 0.3.0.dev3):
+# Options left out of a run's key at their defaults (the consistency term, 0.3.0.dev3; the
+# product dtype, 0.3.0.dev4):
 # the keys, and so the output folders, of the runs recorded before stay as they were.
 OMITTED_AT_DEFAULT = (
     "consistency_weight",
     "consistency_rampup",
     "consistency_teacher",
     "translate",
+    "product_dtype",
 )
 
 

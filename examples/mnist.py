@@ -32,14 +32,17 @@ TRIPLE_GAN_BATCHES = {"batch_size": 100, "labeled_batch_size": 50}
 PRETRAIN_EPOCHS = 3
 
 
-def build_model(method, steps, x_unlabeled, classifier="conv", consistency=0.0, seed=0):
-    """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`;
-    with `consistency` > 0, the Mean Teacher term of that weight on views shifted by up
-    to 10% (the teacher: the classifier's moving average, which the cards keep)."""
+def build_model(
+    method, steps, x_unlabeled, classifier="conv", consistency=0.0, product_dtype="float32", seed=0
+):
+    """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`,
+    its matrix products in `product_dtype`; with `consistency` > 0, the Mean Teacher
+    term of that weight on views shifted by up to 10% (the teacher: the classifier's
+    moving average, which the cards keep)."""
     recipes = keras_sslgan.recipes
-    extra = {}
+    extra = {"product_dtype": product_dtype}
     if consistency:
-        extra = dict(
+        extra.update(
             consistency_weight=consistency,
             consistency_rampup=steps // 3,
             augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
@@ -83,6 +86,7 @@ def run(
     epochs=20,
     classifier="conv",
     consistency=0.0,
+    product_dtype="auto",
     unlabeled=None,
     seed=0,
     output_dir="outputs/mnist",
@@ -92,8 +96,12 @@ def run(
 
     `unlabeled`: use the first N unlabeled images only (quick runs); `classifier`: C of
     Triple-GAN and the good-and-bad GAN, `"conv"` or `"mlp"`; `consistency`: the weight
-    of the consistency term (0: off).
+    of the consistency term (0: off); `product_dtype`: `"float32"`, `"bfloat16"` (the
+    networks' matrix products, everything else float32) or `"auto"` (bfloat16 where the
+    processor has bfloat16 arithmetic: `keras_sslgan.networks.default_product_dtype`).
     """
+    if product_dtype == "auto":
+        product_dtype = keras_sslgan.networks.default_product_dtype()
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(data_dir)
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
@@ -104,7 +112,7 @@ def run(
     conditional = method in ("triple_gan", "good_bad_gan")
     batches = TRIPLE_GAN_BATCHES if conditional else {"batch_size": 100}
     steps = epochs * (len(x_unlabeled) // batches["batch_size"])
-    model = build_model(method, steps, x_unlabeled, classifier, consistency, seed)
+    model = build_model(method, steps, x_unlabeled, classifier, consistency, product_dtype, seed)
     if conditional:  # C learns the labels first, as the authors' C does
         model.pretrain_classifier(
             (x_labeled, y_labeled),
@@ -152,6 +160,7 @@ def run(
         "labels": labels,
         "epochs": epochs,
         "seed": seed,
+        "product_dtype": product_dtype,
         "steps": model.training_step(),
         "test_accuracy": accuracy,
         "test_confusion": confusion.tolist(),
@@ -174,6 +183,12 @@ def main(argv=None):
     parser.add_argument("--classifier", default="conv", choices=keras_sslgan.recipes.CLASSIFIERS)
     parser.add_argument(
         "--consistency", type=float, default=0.0, help="Mean Teacher weight (0: off), e.g. 10"
+    )
+    parser.add_argument(
+        "--product-dtype",
+        default="auto",
+        choices=["auto", "float32", "bfloat16"],
+        help="dtype of the matrix products (auto: bfloat16 where the CPU has it)",
     )
     parser.add_argument("--unlabeled", type=int, default=None, help="first N unlabeled only")
     parser.add_argument("--seed", type=int, default=0)

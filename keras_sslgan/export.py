@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from keras_sslgan.engine.backup import atomic_write
+from keras_sslgan.networks.product_dtype import product_dtype_of, with_product_dtype
 
 FORMATS = ("tf_saved_model", "onnx")
 # Written into every SavedModel export (and as an ONNX metadata key): what marks a path
@@ -105,6 +106,10 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
     pixel values 0-255 with `preprocessing=keras.layers.Rescaling(1 / 255)`; the model's
     `data_range` holds the range it was trained on): data on another scale gives wrong
     probabilities without an error. The output is float32 `(batch, K)` probabilities.
+    A model trained with bfloat16 products (`networks.with_product_dtype`) is exported
+    computing in float32 (its predictions differ from the training model's by the
+    rounding of its products, about 1e-4 in a probability); a network under a whole
+    mixed policy (`mixed_float16`) is refused.
 
     Example:
     ```python
@@ -140,6 +145,9 @@ def export_classifier(model, filepath, format=None, class_names=None, verbose=Fa
             "'float32' policy, load the trained weights into it, and export that."
         )
     classifier = model.classifier
+    if product_dtype_of(model.classifying_network) != "float32":
+        # Products in bfloat16 are a training setting: the export computes in float32.
+        classifier = with_product_dtype(classifier, "float32")
     spec = tf.TensorSpec(classifier.input_shape, tf.float32, name="images")
 
     if format == "onnx":

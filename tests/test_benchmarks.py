@@ -849,3 +849,51 @@ def test_mnist_table_keys_runs_without_the_consistency_term_as_before(mnist_run,
     assert table.key(run, defaults) == table.key(with_defaults, defaults)
     assert "consistency" not in table.key(run, defaults)
     assert table.key(on, defaults) != table.key(run, defaults)
+
+
+def test_pytorch_step_networks_compute_the_keras_networks(monkeypatch):
+    """The side-by-side benchmark times the same networks: with the Keras model's weights
+    copied in (noise off), the PyTorch discriminator and generator give its outputs."""
+    torch = pytest.importorskip("torch")
+    bench = load_benchmark("pytorch_step", monkeypatch)
+    keras.utils.set_random_seed(0)
+    d_keras = keras_sslgan.networks.mnist_discriminator(input_noise=0.0, hidden_noise=0.0)
+    g_keras = keras_sslgan.networks.mnist_generator()
+    d_torch, g_torch = bench.torch_networks(input_noise=0.0, hidden_noise=0.0)
+
+    def copy_weight_norm(layer, module):
+        weight = module.parametrizations.weight
+        with torch.no_grad():
+            weight.original1.copy_(torch.from_numpy(layer.kernel.numpy().T))  # v: (out, in)
+            weight.original0.copy_(torch.from_numpy(layer.scale.numpy()[:, None]))  # g
+            module.bias.copy_(torch.from_numpy(layer.bias.numpy()))
+
+    dense = [
+        layer
+        for layer in d_keras.layers
+        if isinstance(layer, keras_sslgan.networks.WeightNormDense)
+    ]
+    for layer, module in zip(dense, [*d_torch.hidden, d_torch.logits]):
+        copy_weight_norm(layer, module)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (16, 28, 28, 1)).astype("float32")
+    logits, features = d_keras(x)
+    t_logits, t_features = d_torch(torch.from_numpy(x))
+    np.testing.assert_allclose(t_logits.detach().numpy(), logits.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(t_features.detach().numpy(), features.numpy(), rtol=1e-4, atol=1e-4)
+
+    dense, norms = (
+        [layer for layer in g_keras.layers if type(layer) is keras.layers.Dense],
+        [layer for layer in g_keras.layers if type(layer) is keras.layers.BatchNormalization],
+    )
+    with torch.no_grad():
+        for layer, module in zip(dense, g_torch.dense):
+            module.weight.copy_(torch.from_numpy(layer.kernel.numpy().T))
+        for layer, module in zip(norms, g_torch.norms):
+            module.bias.copy_(torch.from_numpy(layer.beta.numpy() + 0.25))
+            layer.beta.assign(layer.beta.numpy() + 0.25)
+    copy_weight_norm(g_keras.get_layer("output"), g_torch.output_layer)
+    z = rng.uniform(0, 1, (32, 100)).astype("float32")
+    expected = g_keras(z, training=True).numpy().reshape(32, -1)  # batch statistics
+    got = g_torch.train()(torch.from_numpy(z)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)

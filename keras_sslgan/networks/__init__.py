@@ -16,6 +16,11 @@ from keras_sslgan.networks.mlp import (
     mnist_generator,
 )
 from keras_sslgan.networks.pca_gaussian_mixture import PCAGaussianMixture
+from keras_sslgan.networks.product_dtype import (
+    default_product_dtype,
+    has_bfloat16_arithmetic,
+    with_product_dtype,
+)
 from keras_sslgan.networks.supported_density import supported_density
 from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
@@ -28,6 +33,8 @@ __all__ = [
     "conditional_mlp_generator",
     "conv_discriminator",
     "conv_generator",
+    "default_product_dtype",
+    "has_bfloat16_arithmetic",
     "initialize_from_data",
     "mlp_classifier",
     "mlp_discriminator",
@@ -38,4 +45,5 @@ __all__ = [
     "mnist_mlp_classifier",
     "pair_discriminator",
     "supported_density",
+    "with_product_dtype",
 ]

@@ -57,10 +57,17 @@ class WeightNormConv2D(keras.layers.Layer):
     def build(self, input_shape):
         shape = (self.kernel_size, self.kernel_size, input_shape[-1], self.filters)
         self.kernel = self.add_weight(
-            name="kernel", shape=shape, initializer=keras.initializers.RandomNormal(stddev=0.05)
+            name="kernel",
+            shape=shape,
+            initializer=keras.initializers.RandomNormal(stddev=0.05),
+            autocast=False,  # normalized in float32 whatever the compute dtype
         )
         self.scale = self.add_weight(
-            name="scale", shape=(self.filters,), initializer="ones", trainable=self.train_scale
+            name="scale",
+            shape=(self.filters,),
+            initializer="ones",
+            trainable=self.train_scale,
+            autocast=False,
         )
         self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
 
@@ -70,7 +77,9 @@ class WeightNormConv2D(keras.layers.Layer):
         return self.kernel * (self.scale / norm)
 
     def call(self, inputs):
-        outputs = ops.conv(inputs, self.normalized_kernel(), self.strides, self.padding)
+        # The kernel is normalized in float32 and rounded once, to the compute dtype.
+        kernel = ops.cast(self.normalized_kernel(), inputs.dtype)
+        outputs = ops.conv(inputs, kernel, self.strides, self.padding)
         return self.activation(outputs + self.bias)
 
     def compute_output_shape(self, input_shape):

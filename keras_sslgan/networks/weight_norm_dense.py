@@ -58,12 +58,14 @@ class WeightNormDense(keras.layers.Layer):
             name="kernel",
             shape=(input_dim, self.units),
             initializer=self.kernel_initializer,
+            autocast=False,  # normalized in float32 whatever the compute dtype
         )
         self.scale = self.add_weight(
             name="scale",
             shape=(self.units,),
             initializer="ones",
             trainable=self.train_scale,
+            autocast=False,
         )
         self.bias = None
         if self.use_bias:
@@ -75,7 +77,9 @@ class WeightNormDense(keras.layers.Layer):
         return self.kernel * (self.scale / norm)
 
     def call(self, inputs):
-        outputs = ops.matmul(inputs, self.normalized_kernel())
+        # The kernel is normalized in float32 and rounded once, to the compute dtype.
+        kernel = ops.cast(self.normalized_kernel(), inputs.dtype)
+        outputs = ops.matmul(inputs, kernel)
         if self.use_bias:
             outputs = outputs + self.bias
         return self.activation(outputs)

@@ -11,6 +11,7 @@ from keras_sslgan.networks import (
     pair_discriminator,
 )
 from keras_sslgan.networks.mlp import MNIST_SHAPE
+from keras_sslgan.networks.product_dtype import check_product_dtype, with_product_dtype
 from keras_sslgan.optimizers import FusedAdam
 from keras_sslgan.recipes.schedule import learning_rate
 from keras_sslgan.schedules import HoldThenStepDecay
@@ -106,6 +107,7 @@ def li_mnist(
     pseudo_labeled_fraction=None,
     bad_batch_size=None,
     augmentation=None,
+    product_dtype="float32",
     seed=0,
     **settings,
 ):
@@ -143,6 +145,8 @@ def li_mnist(
         bad_batch_size: of `GoodBadGAN`.
         augmentation: `keras.layers.Layer` or `None`, the random views of the
             consistency term (`settings` `consistency_weight`, ...), on images in [0, 1].
+        product_dtype: `"float32"` or `"bfloat16"`, the dtype of the networks' matrix
+            products (`networks.with_product_dtype`), as in `salimans_mnist`.
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **settings: any key of the card (`learning_rate`, `generated_batch_size`,
             `initialize_discriminator`, ...; `None` keeps the card's), and the method's
@@ -220,6 +224,15 @@ def li_mnist(
         label_twice_after_first=card["label_twice_after_first"],
         seed=None if seed is None else seed + 100,
     )
+    check_product_dtype(product_dtype)
+
+    def products(network):
+        if product_dtype == "float32":  # as built (a copy would draw initial weights)
+            return network
+        return with_product_dtype(network, product_dtype)
+
+    generator, discriminator = products(generator), products(discriminator)
+    classifier_network = products(classifier_network)
     common = dict(
         generator=generator,
         discriminator=discriminator,
@@ -241,7 +254,9 @@ def li_mnist(
 
     if good_bad:
         # Last, so that the other networks start as Triple-GAN's under one seed.
-        model = GoodBadGAN(bad_generator=mnist_generator(), bad_batch_size=bad_batch_size, **common)
+        model = GoodBadGAN(
+            bad_generator=products(mnist_generator()), bad_batch_size=bad_batch_size, **common
+        )
         # The bad generator learns as FM-GAN's generator (Adam with beta_1 0).
         compile_kwargs.setdefault(
             "b_optimizer", adam(card["learning_rate"], beta_1=0.0, beta_2=0.9999)

@@ -5,6 +5,7 @@ import keras
 
 from keras_sslgan.methods import BadGAN, FeatureMatchingGAN, SupervisedBaseline
 from keras_sslgan.networks import mnist_discriminator, mnist_generator
+from keras_sslgan.networks.product_dtype import check_product_dtype, with_product_dtype
 from keras_sslgan.optimizers import FusedAdam
 from keras_sslgan.recipes.schedule import learning_rate
 
@@ -68,6 +69,7 @@ def salimans_mnist(
     balance_weight=0.0,
     density_model=None,
     augmentation=None,
+    product_dtype="float32",
     seed=0,
     **compile_kwargs,
 ):
@@ -110,6 +112,9 @@ def salimans_mnist(
         augmentation: `keras.layers.Layer` or `None`, the random views of the
             consistency term (`compile_kwargs` `consistency_weight`, ...), on images
             in [0, 1].
+        product_dtype: `"float32"` or `"bfloat16"`: the dtype of the networks' matrix
+            products (`networks.with_product_dtype`; everything else stays float32).
+            `networks.default_product_dtype()` says which suits this machine.
         seed: int or `None`: the model's noise and data order, and the noise layers.
         **compile_kwargs: the method's other `compile` arguments (`BadGAN`'s terms) and
             `keras.Model.compile` arguments (`jit_compile`, `steps_per_execution`, ...).
@@ -164,6 +169,10 @@ def salimans_mnist(
         hidden_noise=card["hidden_noise"],
         seed=seed,
     )
+    check_product_dtype(product_dtype)
+    if product_dtype != "float32":
+        generator = with_product_dtype(generator, product_dtype)
+        discriminator = with_product_dtype(discriminator, product_dtype)
 
     def adam(rate, beta_1, **ema):
         return FusedAdam(

@@ -1,0 +1,116 @@
+"""Matrix products in bfloat16, everything else in float32.
+
+On processors with bfloat16 arithmetic (Intel's AVX512_BF16 and AMX, AMD's AVX512_BF16)
+a bfloat16 matrix product runs several times faster than a float32 one, while the
+per-element work around it (noise, batch norm, activations, weight normalization,
+losses, optimizer updates) gains nothing and some of it loses accuracy in bfloat16.
+`with_product_dtype(network, "bfloat16")` gives the network's dense and convolution
+layers the `mixed_bfloat16` policy (float32 variables, bfloat16 products accumulated in
+float32 by oneDNN) and leaves every other layer as it is. `WeightNormDense` and
+`WeightNormConv2D` normalize their kernels in float32 and round only the normalized
+kernel.
+"""
+
+import os
+
+import keras
+
+from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
+from keras_sslgan.networks.weight_norm_dense import WeightNormDense
+
+PRODUCT_DTYPES = ("float32", "bfloat16")
+
+# The layers whose work is a matrix product or a convolution.
+PRODUCT_LAYERS = (
+    keras.layers.Dense,
+    keras.layers.EinsumDense,
+    keras.layers.Conv1D,
+    keras.layers.Conv2D,
+    keras.layers.Conv3D,
+    keras.layers.Conv1DTranspose,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Conv3DTranspose,
+    keras.layers.DepthwiseConv2D,
+    keras.layers.SeparableConv2D,
+    WeightNormDense,
+    WeightNormConv2D,
+)
+
+_POLICY = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+
+
+def check_product_dtype(product_dtype):
+    if product_dtype not in PRODUCT_DTYPES:
+        raise ValueError(
+            f"`product_dtype` must be one of {PRODUCT_DTYPES}. "
+            f"Received: product_dtype={product_dtype!r}"
+        )
+
+
+def product_dtype_of(network):
+    """`"bfloat16"` when any dense or convolution layer of `network` (nested models
+    included) computes in bfloat16, else `"float32"`."""
+    for layer in network._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, PRODUCT_LAYERS) and layer.compute_dtype == "bfloat16":
+            return "bfloat16"
+    return "float32"
+
+
+def with_product_dtype(network, product_dtype):
+    """A copy of `network` whose dense and convolution layers compute in `product_dtype`.
+
+    `"bfloat16"` gives those layers the `mixed_bfloat16` policy: their variables stay
+    float32, their inputs and kernels are rounded to bfloat16 for the product, and the
+    next layer of another policy (noise, batch norm, pooling...) takes their output back
+    in float32. `"float32"` gives them the float32 policy (what `export_classifier`
+    writes). Every other layer keeps its config. The copy has `network`'s weights, so a
+    trained network can be converted too.
+
+    Args:
+        network: a functional or sequential `keras.Model`, built.
+        product_dtype: `"float32"` or `"bfloat16"`.
+
+    Returns:
+        A new `keras.Model` of the same structure and weights.
+
+    Example:
+    ```python
+    d = keras_sslgan.networks.mnist_discriminator()
+    d_fast = keras_sslgan.networks.with_product_dtype(d, "bfloat16")
+    ```
+    """
+    check_product_dtype(product_dtype)
+    if not isinstance(network, keras.Model):
+        raise ValueError(f"`network` must be a keras.Model. Received: network={network!r}")
+
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, PRODUCT_LAYERS):
+            config["dtype"] = _POLICY[product_dtype]
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(network, clone_function=clone, recursive=True)
+    copy.set_weights(network.get_weights())
+    return copy
+
+
+def has_bfloat16_arithmetic():
+    """Whether this processor multiplies bfloat16 in hardware (x86 flags `avx512_bf16`
+    or `amx_bf16`, read from `/proc/cpuinfo`; `False` where that file is missing)."""
+    if not os.path.exists("/proc/cpuinfo"):
+        return False
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return bool({"avx512_bf16", "amx_bf16"} & set(line.split(":", 1)[1].split()))
+    return False
+
+
+def default_product_dtype():
+    """`"bfloat16"` where the products run on a CPU with bfloat16 arithmetic (no GPU
+    visible to TensorFlow), else `"float32"` (GPUs: use the `mixed_float16` policy)."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return "float32"
+    return "bfloat16" if has_bfloat16_arithmetic() else "float32"
