@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 from common import ROOT, append_result, load_example, read_results, write_block
+from machine_name import machine
 
 METHODS = ("SSL-GAN", "supervised only")
 SETTINGS = ("data", "image_size", "labels", "epochs", "width", "augmentation", "learning_rate")
@@ -130,7 +131,7 @@ def main(argv=None):
                 if method == "supervised only":
                     run_argv.append("--baseline")
                 summary = cats_dogs.main(run_argv)
-                summary.update(settings, date=datetime.date.today().isoformat())
+                summary.update(settings, date=datetime.date.today().isoformat(), machine=machine())
                 append_result(args.results, summary)
     markdown = table(read_results(args.results))
     write_block(markdown, args.benchmarks_md, "cats-dogs-table")

@@ -30,6 +30,7 @@ import sys
 import time
 
 import numpy as np
+from machine_name import machine
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 MNIST_SEEDS = (0, 1, 2)
@@ -123,6 +124,7 @@ def report(args, runs, ended, seconds):
     out = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "gpus": gpu_names(),
+        "machine": machine(),  # the host's processor
         "tiny": args.tiny,
         "dtype_policy": args.dtype_policy,
         "jit_compile": args.jit_compile,

@@ -9,7 +9,11 @@ generated images in one pass, then one generator update by feature matching (the
 features in a pass of their own, outside the gradient); Adam(3e-3, 0.5, 0.9999) and
 Adam(1e-3, 0, 0.9999), epsilon 1e-7, an EMA of the discriminator's weights (0.999).
 The PyTorch side is written here for this comparison only (PyTorch is a benchmark
-dependency, never the package's): eager mode, the optimizers' defaults.
+dependency, never the package's: `pip install torch --index-url
+https://download.pytorch.org/whl/cpu`): eager mode, the optimizers' defaults, PyTorch's
+own weight norm (`nn.utils.parametrizations.weight_norm`, one fused op per layer).
+`tests/test_benchmarks.py` checks that its networks compute the Keras networks' outputs
+from the same weights.
 
 Each variant runs in a fresh process per round (warm-up steps, then `--steps` timed
 steps); the table gives the median over the rounds and each round's figure:
@@ -34,6 +38,8 @@ VARIANTS = {
     "keras_sslgan, bfloat16 products": ("keras", "bfloat16"),
     "PyTorch eager, float32": ("torch", "float32"),
     "PyTorch eager, bfloat16 autocast": ("torch", "bfloat16"),
+    # The weight norm written as the Keras layer computes it, one op at a time.
+    "PyTorch eager, float32, weight norm in plain ops": ("torch", "float32, plain"),
 }
 WARMUP = 20
 
@@ -60,13 +66,28 @@ def keras_ms_per_step(data_dir, batch, steps, product_dtype):
     return 1e3 * common.seconds_per_step(model, x_l, y_l, x_u, steps, batch_size=batch)
 
 
-def torch_networks(input_noise=0.3, hidden_noise=0.5):
-    """`(discriminator, generator)`: the Keras model's networks as PyTorch modules."""
+def torch_networks(input_noise=0.3, hidden_noise=0.5, fused_weight_norm=True):
+    """`(discriminator, generator)`: the Keras model's networks as PyTorch modules; with
+    `fused_weight_norm=False` the weight norm in plain ops (square, sum, sqrt, divide,
+    multiply), as `WeightNormDense` computes it."""
     import torch
     from torch import nn
     from torch.nn import functional as F
 
+    class PlainWeightNorm(nn.Module):
+        def __init__(self, n_in, n_out, train_scale):
+            super().__init__()
+            self.v = nn.Parameter(0.1 * torch.randn(n_out, n_in))
+            self.g = nn.Parameter(torch.ones(n_out), requires_grad=train_scale)
+            self.bias = nn.Parameter(torch.zeros(n_out))
+
+        def forward(self, x):
+            norm = torch.sqrt((self.v * self.v).sum(1) + 1e-12)
+            return F.linear(x, self.v * (self.g / norm).unsqueeze(1), self.bias)
+
     def weight_norm_linear(n_in, n_out, train_scale=True):
+        if not fused_weight_norm:
+            return PlainWeightNorm(n_in, n_out, train_scale)
         """`x @ (v g / ||v||).T + b`, the norm per output unit: PyTorch's own weight norm
         (one fused `_weight_norm` op), `v` of std 0.1 and `g` 1 as in the Keras model."""
         layer = nn.utils.parametrizations.weight_norm(nn.Linear(n_in, n_out), dim=0)
@@ -120,7 +141,7 @@ def torch_ms_per_step(data_dir, batch, steps, dtype):
     from torch.nn import functional as F
 
     torch.manual_seed(0)
-    d, g = torch_networks()
+    d, g = torch_networks(fused_weight_norm="plain" not in dtype)
     d_params = [p for p in d.parameters() if p.requires_grad]
     g_params = [p for p in g.parameters() if p.requires_grad]
     d_opt = torch.optim.Adam(d_params, lr=3e-3, betas=(0.5, 0.9999), eps=1e-7)
@@ -198,7 +219,7 @@ def main(argv=None):
     if args.worker:
         return worker(args)
 
-    from mnist_run import machine
+    from machine_name import machine
 
     times = {(v, b): [] for b in args.batches for v in args.variants}
     for _ in range(args.rounds):

@@ -40,8 +40,14 @@ def test_mnist_run_runs_end_to_end(mnist_run, data_dir, tmp_path):
     assert 0.0 <= summary["test_accuracy"] <= 1.0 and summary["epochs"] == 2
     assert summary["steps"] == 2 * (600 // 100) and summary["budget"] is None
     assert summary["machine"].endswith(f", {len(os.sched_getaffinity(0))} cores")
-    if "avx2" in open("/proc/cpuinfo").read().split():
-        assert "(AVX2)" in summary["machine"] or "(AVX-512)" in summary["machine"]
+    flags = open("/proc/cpuinfo").read().split()
+    if "avx2" in flags:
+        assert "(AVX2" in summary["machine"] or "(AVX-512" in summary["machine"]
+    # bfloat16 arithmetic is named: the same model name covers processors with and
+    # without it, and the product dtype's speed depends on it.
+    assert ("AVX512_BF16" in summary["machine"]) == ("avx512_bf16" in flags)
+    assert ("AMX" in summary["machine"]) == ("amx_bf16" in flags)
+    assert summary["settings"]["product_dtype"] == "float32"  # the harness's default
     # The last per-epoch test figure (Keras' `evaluate`) is the final EMA model's, whose
     # confusion matrix gives the test accuracy: the swap callback puts the EMA weights
     # in for each evaluation, and fit leaves them in at the end.

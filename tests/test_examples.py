@@ -133,10 +133,15 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, c
     assert summary["steps"] == 2 * (400 // 100)  # 100 unlabeled images a step
     model = keras_sslgan.load_model(tmp_path / "model.keras")
     assert ("consistency_loss" in model.logged_metric_names()) == bool(consistency)
-    probabilities = model.predict(x_test[:200], verbose=0)
+    # The products' dtype follows the processor (`--product-dtype auto`); the export
+    # computes in float32 either way.
+    assert summary["product_dtype"] == keras_sslgan.networks.default_product_dtype()
+    classifier = keras_sslgan.networks.with_product_dtype(model.classifier, "float32")
+    probabilities = classifier.predict(x_test[:200], verbose=0)
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
     served = session.run(None, {session.get_inputs()[0].name: x_test[:200].astype("float32")})[0]
     np.testing.assert_allclose(served, probabilities, atol=1e-5)
+    np.testing.assert_allclose(served, model.predict(x_test[:200], verbose=0), atol=0.02)
     if method == "supervised":  # no generator: nothing to draw
         assert summary["generator"] is None and not (tmp_path / "samples").exists()
         return

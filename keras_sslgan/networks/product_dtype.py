@@ -50,7 +50,9 @@ def check_product_dtype(product_dtype):
 def product_dtype_of(network):
     """`"bfloat16"` when any dense or convolution layer of `network` (nested models
     included) computes in bfloat16, else `"float32"`."""
-    for layer in network._flatten_layers(include_self=False, recursive=True):
+    for layer in network.layers:
+        if isinstance(layer, keras.Model) and product_dtype_of(layer) == "bfloat16":
+            return "bfloat16"
         if isinstance(layer, PRODUCT_LAYERS) and layer.compute_dtype == "bfloat16":
             return "bfloat16"
     return "float32"
