@@ -58,26 +58,51 @@ def test_weight_norm_conv_in_bfloat16_agrees_with_float32_to_its_rounding():
 def test_with_product_dtype_changes_only_the_product_layers_and_keeps_the_weights():
     d = keras_sslgan.networks.mnist_discriminator(seed=0)
     fast = with_product_dtype(d, "bfloat16")
-    policies = {type(layer).__name__: set() for layer in fast.layers}
-    for layer in fast.layers:
-        policies[type(layer).__name__].add(layer.dtype_policy.name)
-    assert policies["WeightNormDense"] == {"mixed_bfloat16"}
-    assert policies["GaussianNoise"] == {"float32"}
-    assert policies["Flatten"] == {"float32"}
+    policies = {layer.name: layer.dtype_policy.name for layer in fast.layers}
+    # The hidden products in bfloat16; the layers that make the outputs (the features
+    # and the logits) keep float32, as every layer that is not a product.
+    assert [policies[f"dense_{i}"] for i in range(5)] == ["mixed_bfloat16"] * 4 + ["float32"]
+    assert policies["logits"] == "float32"
+    assert {policies[f"noise_{i}"] for i in range(6)} == {"float32"}
     assert product_dtype_of(d) == "float32" and product_dtype_of(fast) == "bfloat16"
     for a, b in zip(d.weights, fast.weights):
         assert a.dtype == b.dtype == "float32"
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    # Outputs: float32 out of the noise layers and the model; the products' rounding only.
+    # Outputs in float32; they differ from float32's by the hidden products' rounding.
     x = np.random.default_rng(2).uniform(0, 1, (32, 28, 28, 1)).astype("float32")
     (logits, features), (fast_logits, fast_features) = d(x), fast(x)
-    assert fast_logits.dtype == tf.bfloat16  # the last product layer's own output
-    np.testing.assert_allclose(
-        np.asarray(fast_features, "float32"), features.numpy(), rtol=0.05, atol=0.05
-    )
-    # Back to float32: the very same function as the original network.
-    back = with_product_dtype(fast, "float32")
+    assert fast_logits.dtype == fast_features.dtype == tf.float32
+    np.testing.assert_allclose(fast_features.numpy(), features.numpy(), rtol=0.05, atol=0.05)
+    assert not np.array_equal(fast_features.numpy(), features.numpy())
+    # Every product in bfloat16 when asked; back to float32: the very same function.
+    every = with_product_dtype(d, "bfloat16", outputs_in_float32=False)
+    assert {layer.dtype_policy.name for layer in every.layers if "dense" in layer.name} == {
+        "mixed_bfloat16"
+    }
+    assert every.get_layer("logits").compute_dtype == "bfloat16"
+    back = with_product_dtype(every, "float32")
     np.testing.assert_array_equal(back(x)[0].numpy(), logits.numpy())
+
+
+def test_the_layers_that_make_the_outputs_are_found_through_reshapes_and_pooling():
+    from keras_sslgan.networks.product_dtype import output_product_layers
+
+    networks = keras_sslgan.networks
+    conv_generator = networks.conv_generator(100, (32, 32, 3))
+    last_transpose = [
+        layer.name
+        for layer in conv_generator.layers
+        if isinstance(layer, keras.layers.Conv2DTranspose)
+    ][-1]
+    cases = [
+        (networks.mnist_generator(), {"output"}),  # output -> Reshape
+        (networks.conv_discriminator((32, 32, 3), 2), {"conv_d", "logits"}),  # pooling
+        (conv_generator, {last_transpose}),  # the sigmoid pixels
+        (networks.pair_discriminator((28, 28, 1), 10), {"logit"}),
+    ]
+    for network, expected in cases:
+        keep = output_product_layers(network)
+        assert {layer.name for layer in network.layers if id(layer) in keep} == expected
 
 
 def test_with_product_dtype_reaches_nested_models_and_keras_layers():
@@ -85,13 +110,15 @@ def test_with_product_dtype_reaches_nested_models_and_keras_layers():
     inputs = keras.Input((6,))
     outputs = keras.layers.Conv1D(2, 1)(keras.layers.Reshape((4, 1))(inner(inputs)))
     model = keras.Model(inputs, outputs)
-    fast = with_product_dtype(model, "bfloat16")
-    names = {
-        type(layer).__name__: layer.dtype_policy.name
-        for layer in fast._flatten_layers(include_self=False, recursive=True)
-    }
-    assert names["Dense"] == names["Conv1D"] == "mixed_bfloat16"
-    assert names["Reshape"] == "float32"
+    for outputs_in_float32, conv in ((True, "float32"), (False, "mixed_bfloat16")):
+        fast = with_product_dtype(model, "bfloat16", outputs_in_float32=outputs_in_float32)
+        names = {
+            type(layer).__name__: layer.dtype_policy.name
+            for layer in fast._flatten_layers(include_self=False, recursive=True)
+        }
+        assert names["Dense"] == "mixed_bfloat16"  # inside the nested model
+        assert names["Conv1D"] == conv  # the layer that makes the output
+        assert names["Reshape"] == "float32"
 
 
 def test_with_product_dtype_names_a_wrong_argument():

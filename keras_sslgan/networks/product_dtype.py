@@ -58,19 +58,52 @@ def product_dtype_of(network):
     return "float32"
 
 
-def with_product_dtype(network, product_dtype):
+def output_product_layers(network):
+    """The dense and conv layers that make `network`'s outputs: for each output, the
+    last such layer before it, through layers of one input (reshape, activation,
+    pooling...) and into nested models. Their ids, a set."""
+    found = set()
+
+    def walk(tensor):
+        operation = tensor._keras_history.operation
+        while operation is not None:
+            if isinstance(operation, PRODUCT_LAYERS):
+                found.add(id(operation))
+                return
+            if isinstance(operation, keras.Model):
+                for output in operation.outputs:
+                    walk(output)
+                return
+            inputs = operation._inbound_nodes[tensor._keras_history.node_index].input_tensors
+            if len(inputs) != 1:
+                return
+            tensor = inputs[0]
+            operation = tensor._keras_history.operation
+
+    for output in network.outputs:
+        walk(output)
+    return found
+
+
+def with_product_dtype(network, product_dtype, outputs_in_float32=True):
     """A copy of `network` whose dense and convolution layers compute in `product_dtype`.
 
     `"bfloat16"` gives those layers the `mixed_bfloat16` policy: their variables stay
     float32, their inputs and kernels are rounded to bfloat16 for the product, and the
     next layer of another policy (noise, batch norm, pooling...) takes their output back
-    in float32. `"float32"` gives them the float32 policy (what `export_classifier`
-    writes). Every other layer keeps its config. The copy has `network`'s weights, so a
-    trained network can be converted too.
+    in float32. With `outputs_in_float32` (the default) the layers that make the
+    network's outputs keep float32 (`output_product_layers`: a generator's pixel layer,
+    a discriminator's logits and feature layers): with its pixel layer in bfloat16 the
+    MNIST generator broke its game at epoch 9-14 of a 20-epoch run, in float32 it did not
+    (BENCHMARKS.md, "bfloat16 products"). `"float32"` gives every product layer the
+    float32 policy (what `export_classifier` writes). Every other layer keeps its config.
+    The copy has `network`'s weights, so a trained network can be converted too.
 
     Args:
         network: a functional or sequential `keras.Model`, built.
         product_dtype: `"float32"` or `"bfloat16"`.
+        outputs_in_float32: bool, whether the product layers that make the outputs stay
+            float32.
 
     Returns:
         A new `keras.Model` of the same structure and weights.
@@ -85,10 +118,12 @@ def with_product_dtype(network, product_dtype):
     if not isinstance(network, keras.Model):
         raise ValueError(f"`network` must be a keras.Model. Received: network={network!r}")
 
+    keep = output_product_layers(network) if outputs_in_float32 else set()
+
     def clone(layer):
         config = layer.get_config()
         if isinstance(layer, PRODUCT_LAYERS):
-            config["dtype"] = _POLICY[product_dtype]
+            config["dtype"] = "float32" if id(layer) in keep else _POLICY[product_dtype]
         return layer.__class__.from_config(config)
 
     copy = keras.models.clone_model(network, clone_function=clone, recursive=True)
