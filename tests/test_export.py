@@ -134,6 +134,7 @@ def test_export_errors(trained, tmp_path):
         keras_sslgan.export_classifier(model.classifier, str(tmp_path / "x"))
 
 
+@pytest.mark.filterwarnings("ignore:.*TensorFlow sees no GPU:UserWarning")  # float16 on a CPU
 def test_export_refuses_mixed_precision(tmp_path):
     import keras
 

@@ -251,6 +251,7 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
             setattr(self, name, value)
         for player, name in self.players.items():
             optimizer, network = optimizers[name], self.player_network(player)
+            data_checks.warn_float16_without_gpu(network, player)
             if (
                 auto_scale_loss
                 and network.dtype_policy.name == "mixed_float16"

@@ -153,6 +153,8 @@ def _fm_gan(learning_rate, loss_scale):
     return model
 
 
+# Each compile warns that float16 is slow on a CPU (checked once below).
+@pytest.mark.filterwarnings("ignore:.*TensorFlow sees no GPU:UserWarning")
 def test_loss_scale_optimizer_under_mixed_float16_gives_the_float32_step():
     """`update` scales the loss for a LossScaleOptimizer (which unscales the gradients):
     the float16 step's gradients equal the float32 step's within float16 precision."""
@@ -160,10 +162,15 @@ def test_loss_scale_optimizer_under_mixed_float16_gives_the_float32_step():
     batch = ((x[:10], y[:10]), x[10:])
     reference = _fm_gan(1.0, loss_scale=False)
     keras.config.set_dtype_policy("mixed_float16")
-    try:
-        mixed = _fm_gan(1.0, loss_scale=True)
+    try:  # float16 on this CPU: compile says what it costs, for each player
+        with pytest.warns(UserWarning, match="sees no GPU") as warned:
+            mixed = _fm_gan(1.0, loss_scale=True)
     finally:
         keras.config.set_dtype_policy("float32")
+    assert [str(w.message).split(" computes")[0] for w in warned] == [
+        "The discriminator",
+        "The generator",
+    ]
     assert mixed.discriminator.compute_dtype == "float16"
     for a, b in zip(mixed.weights, reference.weights, strict=True):
         a.assign(np.asarray(b))
