@@ -2,8 +2,10 @@
 
 import math
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_sslgan import losses
 
@@ -172,11 +174,40 @@ def test_pair_discriminator_loss_sums_over_labels_with_the_classifier_weights():
     assert float(got) == pytest.approx(expected, rel=1e-6)
 
 
-def test_class_balance_loss_takes_the_mean_it_is_given():
-    """Under tf.distribute the mean is the global batch's: the loss uses what it is given."""
-    logits = np.array([[math.log(3.0), 0.0]], "float32")  # p = (3/4, 1/4)
-    uniform = losses.class_balance_loss(logits, batch_mean=lambda p: np.full((1, 2), 0.5))
-    assert float(uniform) == pytest.approx(math.log(2), rel=1e-6)
+def test_class_balance_loss_averages_through_the_mean_it_is_given():
+    """Under tf.distribute the mean is the global batch's (`distribute.global_mean`, an
+    all-reduce; two replicas against one device: `test_distribute`): every mean the loss
+    takes goes through `batch_mean`."""
+    logits = np.array([[math.log(3.0), 0.0], [0.0, 0.0]], "float32")
+    calls = []
+
+    def mean(values):
+        calls.append(tuple(values.shape))
+        return keras.ops.mean(values, axis=0, keepdims=True)
+
+    got = losses.class_balance_loss(logits, batch_mean=mean)
+    assert float(got) == pytest.approx(float(losses.class_balance_loss(logits)), rel=1e-6)
+    assert calls == [(1, 2), (2, 2)]  # the batch's largest log-probabilities, then the mean
+
+
+def test_class_balance_loss_stays_finite_when_no_example_predicts_a_class():
+    """Logits 200 apart: every p(1 | x) underflows to 0 in float32, and log of their mean
+    would be -inf. By hand (float64): p(1 | x_i) = exp(-200) and exp(-300), so
+    L = -(log mean p0 + log mean p1) / 2 with log mean p1 = -200 + log((1 + e^-100) / 2)."""
+    logits = np.array([[200.0, 0.0], [300.0, 0.0]], "float32")
+    log_mean_p1 = -200.0 + math.log((1 + math.exp(-100.0)) / 2)
+    expected = -(0.0 + log_mean_p1) / 2  # mean p0 = 1 to float64 precision
+    x = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = losses.class_balance_loss(x)
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+    # The term pulls class 1 up where it is least unlikely: by hand, with m_k = mean_i
+    # p_ik, d L / d z_01 = -(1/2) (1/m_1) (1/2) p_01 (1 - p_01) = -1/2 (m_1 = p_01 / 2 to
+    # float64 precision), d L / d z_00 = +1/2, and example 1's are of order e^-100.
+    gradient = tape.gradient(loss, x).numpy()
+    assert np.all(np.isfinite(gradient))
+    np.testing.assert_allclose(gradient[0], [0.5, -0.5], atol=1e-6)
+    np.testing.assert_allclose(gradient[1], [0.0, 0.0], atol=1e-6)
 
 
 def test_feature_matching_l1_loss_by_hand():

@@ -119,13 +119,21 @@ def class_balance_loss(class_logits, batch_mean=None):
 
     Returns:
         Scalar loss, `>= log K`.
+
+    The mean is taken in log space, `log mean_i p_ik = c_k + log mean_i exp(log p_ik - c_k)`
+    with `c_k` the (replicas' mean) largest `log p_ik` of the batch, so a class that no
+    example predicts (every `p_ik` below float32's smallest number: logits 100 apart)
+    gives a finite loss and its gradient, instead of `log 0`.
     """
-    probabilities = ops.softmax(class_logits, axis=-1)
     if batch_mean is None:
-        mean_probabilities = ops.mean(probabilities, axis=0, keepdims=True)
-    else:
-        mean_probabilities = batch_mean(probabilities)
-    return -ops.mean(ops.log(mean_probabilities))
+
+        def batch_mean(values):
+            return ops.mean(values, axis=0, keepdims=True)
+
+    log_probabilities = ops.log_softmax(ops.cast(class_logits, "float32"), axis=-1)
+    shift = ops.stop_gradient(batch_mean(ops.max(log_probabilities, axis=0, keepdims=True)))
+    log_mean = shift + ops.log(batch_mean(ops.exp(log_probabilities - shift)))
+    return -ops.mean(log_mean)
 
 
 # --- Bad GAN (Dai, Yang, Yang, Cohen, Salakhutdinov 2017, https://arxiv.org/abs/1705.09783) -
