@@ -1,15 +1,19 @@
-"""Cats vs dogs with few labels: SSL-GAN against supervised-only, labels x seeds.
+"""Cats vs dogs with few labels: the SSL-GAN against supervised-only, labels x seeds.
 
-Runs `examples/cats_dogs.py` for every (labels, seed, method) not yet in the results
-file, both methods on the same labels, network and epochs, appending one JSON line per
-finished run (final-epoch EMA test accuracy, seconds per epoch, settings, package
-version, date). Interrupted tables resume. Then rewrites the table between the markers
-`<!-- cats-dogs-table -->` and `<!-- /cats-dogs-table -->` of BENCHMARKS.md.
+Runs `examples/cats_dogs.py` (`run`) for every (labels, seed) whose models are not yet in
+the results file: the SSL-GAN and the same network on the labels alone (and, with
+`--models ssl_gan consistency supervised`, the consistency and balance terms without the
+GAN), from the same initial weights, labels, augmentation and number of updates. Appends
+one JSON line per model (final-epoch EMA test accuracy, validation curve, seconds per
+epoch, settings, machine, package version, date); interrupted tables resume. Then
+rewrites the table between `<!-- cats-dogs-table -->` and `<!-- /cats-dogs-table -->`
+of BENCHMARKS.md. Records of keras_sslgan < 0.3 (no consistency or balance term, float32
+products) stay readable.
 
     python benchmarks/cats_dogs_table.py --data-dir ../shared/data/cats_dogs/cifar10_catdog \
-        --labels 100 1000 --seeds 0 1 --epochs 20
+        --labels 100 1000 --seeds 0 1 2
     python benchmarks/cats_dogs_table.py --data-dir ../shared/data/cats_dogs/kaggle_filtered/train \
-        --data-name kaggle_filtered --image-size 64 --labels 100 --seeds 0 --epochs 40
+        --data-name kaggle_filtered --labels 100 --seeds 0 1 2
 """
 
 import argparse
@@ -20,57 +24,84 @@ import numpy as np
 from common import ROOT, append_result, load_example, read_results, write_block
 from machine_name import machine
 
-METHODS = ("SSL-GAN", "supervised only")
-SETTINGS = ("data", "image_size", "labels", "epochs", "width", "augmentation", "learning_rate")
+METHODS = ("SSL-GAN", "consistency only", "supervised only")
+# What makes two runs one row; the defaults stand for records that predate the option.
+SETTINGS = {
+    "data": None,
+    "image_size": None,
+    "labels": None,
+    "epochs": None,
+    "width": None,
+    "learning_rate": None,
+    "consistency": 0.0,
+    "balance": 0.0,
+    "product_dtype": "float32",
+}
+
+
+def setting(record):
+    return tuple(record.get(k, default) for k, default in SETTINGS.items())
+
+
+def cell(values):
+    return f"{np.mean(values):.2f} ± {np.std(values):.2f} (n={len(values)})" if values else "-"
 
 
 def table(results):
-    """Markdown rows, one per setting: both methods' mean ± std over seeds, and the gap."""
+    """Markdown rows, one per setting: each method's mean ± std over seeds, the SSL-GAN's
+    gap to supervised-only on the seeds both ran, and seconds per epoch."""
     lines = [
-        "| data | size | labels | epochs | SSL-GAN | supervised only | gap (points) "
-        "| s/epoch SSL / sup. |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| data | size | labels | epochs | consistency / balance | products | SSL-GAN "
+        "| consistency only | supervised only | gap SSL-GAN (points) | s/epoch |",
+        "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
     ]
-    settings = sorted({tuple(r[k] for k in SETTINGS) for r in results}, key=str)
-    for setting in settings:
-        runs = [r for r in results if tuple(r[k] for k in SETTINGS) == setting]
-        accuracy, seconds = {}, {}
-        for method in METHODS:
-            by_seed = {r["seed"]: r for r in runs if r["method"] == method}
-            accuracy[method] = {s: 100 * r["test_accuracy"] for s, r in by_seed.items()}
-            seconds[method] = [r["seconds_per_epoch"] for r in by_seed.values()]
-        cells = []
-        for method in METHODS:
-            values = list(accuracy[method].values())
-            cells.append(
-                f"{np.mean(values):.2f} ± {np.std(values):.2f} (n={len(values)})"
-                if values
-                else "not run"
-            )
-        paired = sorted(set(accuracy[METHODS[0]]) & set(accuracy[METHODS[1]]))
-        gaps = [accuracy[METHODS[0]][s] - accuracy[METHODS[1]][s] for s in paired]
-        cells.append(f"{np.mean(gaps):+.2f} (seeds {paired})" if gaps else "")
-        cells.append(
-            " / ".join(f"{np.mean(seconds[m]):.1f}" if seconds[m] else "-" for m in METHODS)
+    for row in sorted({setting(r) for r in results}, key=str):
+        runs = [r for r in results if setting(r) == row]
+        accuracy = {
+            m: {r["seed"]: 100 * r["test_accuracy"] for r in runs if r["method"] == m}
+            for m in METHODS
+        }
+        paired = sorted(set(accuracy["SSL-GAN"]) & set(accuracy["supervised only"]))
+        gaps = [accuracy["SSL-GAN"][s] - accuracy["supervised only"][s] for s in paired]
+        seconds = " / ".join(
+            f"{np.mean([r['seconds_per_epoch'] for r in runs if r['method'] == m]):.1f}"
+            for m in METHODS
+            if accuracy[m]
         )
-        data, size, labels, epochs = setting[:4]
-        lines.append(f"| {data} | {size} | {labels} | {epochs} | " + " | ".join(cells) + " |")
+        data, size, labels, epochs, _, _, consistency, balance, products = row
+        lines.append(
+            f"| {data} | {size} | {labels} | {epochs} | {consistency:g} / {balance:g} "
+            f"| {products} | "
+            + " | ".join(cell(list(accuracy[m].values())) for m in METHODS)
+            + (f" | {np.mean(gaps):+.2f} (seeds {paired})" if gaps else " | ")
+            + f" | {seconds} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--data-dir", default="", help="the photos (not needed with --table-only)")
+    parser.add_argument("--data-name", default=None, help="in the table; default: the folder's")
     parser.add_argument("--labels", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=6e-4)
+    parser.add_argument("--consistency", type=float, default=0.0)
+    parser.add_argument("--balance", type=float, default=1.0)
     parser.add_argument(
-        "--data-name", default=None, help="name of the data in the table; default: the folder's"
+        "--models",
+        nargs="+",
+        default=["ssl_gan", "supervised"],
+        choices=["ssl_gan", "consistency", "supervised"],
     )
+    parser.add_argument("--product-dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--limit", type=int, default=None, help="smoke runs: fewer images")
+    parser.add_argument(
+        "--table-only", action="store_true", help="rewrite the table from the results, run nothing"
+    )
     parser.add_argument(
         "--results", default=os.path.join(ROOT, "benchmarks", "cats_dogs_runs.jsonl")
     )
@@ -78,61 +109,74 @@ def main(argv=None):
     parser.add_argument("--output-dir", default="outputs/cats_dogs_table")
     args = parser.parse_args(argv)
 
+    if not args.table_only and not os.path.isdir(args.data_dir):
+        parser.error(f"--data-dir must be a folder. Received: {args.data_dir!r}")
     cats_dogs = load_example("cats_dogs")
     data = args.data_name or os.path.basename(os.path.normpath(args.data_dir))
     if args.limit:
         data += f" (first {args.limit})"
+    product_dtype = args.product_dtype
+    if product_dtype == "auto":
+        import keras_sslgan
+
+        product_dtype = keras_sslgan.networks.default_product_dtype()
     settings = {
         "data": data,
         "image_size": args.image_size,
         "epochs": args.epochs,
         "width": args.width,
-        "augmentation": True,
         "learning_rate": args.learning_rate,
+        "consistency": args.consistency,
+        "balance": args.balance,
+        "product_dtype": product_dtype,
     }
     done = {
         (r["labels"], r["seed"], r["method"])
         for r in read_results(args.results)
-        if all(r[k] == v for k, v in settings.items())
+        if all(r.get(k, SETTINGS[k]) == v for k, v in settings.items())
     }
-    # Seed by seed, both methods side by side: an interrupted table still pairs them.
-    for seed in args.seeds:
+    for seed in [] if args.table_only else args.seeds:  # seed by seed: pairs stay paired
         for labels in args.labels:
-            for method in METHODS:
+            models = []
+            for name in args.models:
+                method = cats_dogs.MODELS[name]
                 if (labels, seed, method) in done:
                     print(
                         f"{method}, {labels} labels, seed {seed}: already in {args.results}, "
                         "not run again (remove its line there, or pass another --results, "
                         "to run it again)"
                     )
-                    continue
-                run_argv = [
-                    "--data-dir",
-                    args.data_dir,
-                    "--image-size",
-                    str(args.image_size),
-                    "--labels",
-                    str(labels),
-                    "--seed",
-                    str(seed),
-                    "--epochs",
-                    str(args.epochs),
-                    "--width",
-                    str(args.width),
-                    "--learning-rate",
-                    str(args.learning_rate),
-                    "--verbose",
-                    "2",
-                    "--output-dir",
-                    os.path.join(args.output_dir, f"{data}_{labels}_{seed}_{method[:3]}"),
-                ]
-                if args.limit:
-                    run_argv += ["--limit", str(args.limit)]
-                if method == "supervised only":
-                    run_argv.append("--baseline")
-                summary = cats_dogs.main(run_argv)
-                summary.update(settings, date=datetime.date.today().isoformat(), machine=machine())
-                append_result(args.results, summary)
+                else:
+                    models.append(name)
+            if not models:
+                continue
+            summary = cats_dogs.run(
+                args.data_dir,
+                labels=labels,
+                epochs=args.epochs,
+                image_size=args.image_size,
+                width=args.width,
+                consistency=args.consistency,
+                balance=args.balance,
+                seed=seed,
+                output_dir=os.path.join(args.output_dir, f"{data}_{labels}_{seed}"),
+                verbose=2,
+                models=tuple(models),
+                limit=args.limit,
+                learning_rate=args.learning_rate,
+                product_dtype=product_dtype,
+            )
+            for name, result in summary["results"].items():
+                record = {"method": cats_dogs.MODELS[name], "labels": labels, "seed": seed}
+                record.update(settings, steps=summary["steps"], **result)
+                record.update(
+                    train_images=summary["train_images"],
+                    test_images=summary["test_images"],
+                    machine=machine(),
+                    date=datetime.date.today().isoformat(),
+                    version=summary["version"],
+                )
+                append_result(args.results, record)
     markdown = table(read_results(args.results))
     write_block(markdown, args.benchmarks_md, "cats-dogs-table")
     print(markdown)

@@ -661,16 +661,40 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     table = load_benchmark("cats_dogs_table", monkeypatch)
     kaggle = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
     args = ["--data-dir", kaggle, "--labels", "10", "--seeds", "0", "--epochs", "1"]
-    args += ["--width", "8", "--limit", "60"]
+    args += ["--width", "8", "--limit", "60", "--product-dtype", "float32"]
+    args += ["--models", "ssl_gan", "consistency", "supervised", "--consistency", "10"]
     runs, text = run_table_twice(table, "cats-dogs-table", args, tmp_path, capsys)
     assert [(r["labels"], r["seed"], r["method"]) for r in runs] == [
         (10, 0, "SSL-GAN"),
+        (10, 0, "consistency only"),
         (10, 0, "supervised only"),
     ]
-    ssl, sup = (100 * r["test_accuracy"] for r in runs)
+    assert all((r["consistency"], r["balance"], r["steps"]) == (10.0, 1.0, 1) for r in runs)
+    ssl, consistency, sup = (100 * r["test_accuracy"] for r in runs)
     assert (
-        f"| train (first 60) | 32 | 10 | 1 | {ssl:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
+        f"| train (first 60) | 32 | 10 | 1 | 10 / 1 | float32 | {ssl:.2f} ± 0.00 (n=1) "
+        f"| {consistency:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
         f"| {ssl - sup:+.2f} (seeds [0]) |" in text
+    )
+    # --table-only rewrites the same block from the records, running nothing.
+    md = tmp_path / "B.md"
+    md.write_text(text.replace("| train (first 60) |", "| edited |"))
+    table.main(
+        ["--table-only", "--results", str(tmp_path / "runs.jsonl"), "--benchmarks-md", str(md)]
+    )
+    assert md.read_text() == text
+    with pytest.raises(SystemExit):
+        table.main(["--data-dir", str(tmp_path / "missing"), "--results", str(tmp_path / "x")])
+    # A record of keras_sslgan 0.1 (no consistency, balance or products) has its own row.
+    old = {"data": "cifar10_catdog", "image_size": 32, "labels": 100, "epochs": 20}
+    old.update(width=32, learning_rate=6e-4, augmentation=True, seed=0)
+    records = [
+        dict(old, method="SSL-GAN", test_accuracy=0.5145, seconds_per_epoch=34.3),
+        dict(old, method="supervised only", test_accuracy=0.5425, seconds_per_epoch=7.2),
+    ]
+    assert table.table(records).splitlines()[2] == (
+        "| cifar10_catdog | 32 | 100 | 20 | 0 / 0 | float32 | 51.45 ± 0.00 (n=1) | - "
+        "| 54.25 ± 0.00 (n=1) | -2.80 (seeds [0]) | 34.3 / 7.2 |"
     )
 
 
@@ -722,7 +746,7 @@ def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, m
     ]
 
 
-@pytest.mark.slow  # 5 processes at once: about 3 minutes on 2 cores
+@pytest.mark.slow  # 4 processes at once: about 3 minutes on 2 cores
 def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, monkeypatch):
     suite = load_benchmark("gpu_suite", monkeypatch)
     report_path = tmp_path / "report.json"
@@ -733,8 +757,7 @@ def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, 
     assert json.loads(report_path.read_text()) == report
     processes = report["processes"]
     assert sorted(processes) == [
-        "cats_dogs_ssl",
-        "cats_dogs_supervised",
+        "cats_dogs",
         "mnist_seed0",
         "mnist_seed1",
         "mnist_seed2",
@@ -748,14 +771,14 @@ def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, 
     accuracies = [m["test_accuracy"] for m in mnist]
     assert report["mnist_test_accuracy"]["n"] == 3
     assert abs(report["mnist_test_accuracy"]["mean"] - sum(accuracies) / 3) < 1e-12
-    ssl, supervised = processes["cats_dogs_ssl"], processes["cats_dogs_supervised"]
-    assert ssl["summary"]["method"] == "SSL-GAN"
-    assert supervised["summary"]["method"] == "supervised only"
-    assert "--baseline" in supervised["command"] and "--baseline" not in ssl["command"]
-    for p in (ssl, supervised):  # 108 unlabeled photos in one batch of 100: 6 epochs of 1 step
-        assert (p["summary"]["steps"], p["summary"]["epochs"]) == (6, 6)
-        assert "--dtype-policy mixed_float16" in p["command"]  # the suite's default
-    assert not any(os.path.isabs(a) and a.startswith(suite.ROOT) for a in ssl["command"].split())
+    cats_dogs = processes["cats_dogs"]
+    assert sorted(cats_dogs["summary"]["results"]) == ["ssl_gan", "supervised"]
+    # 108 unlabeled photos in one batch of 100: 6 epochs of 1 step, for each model.
+    assert (cats_dogs["summary"]["steps"], cats_dogs["summary"]["epochs"]) == (6, 6)
+    # float32 on a CPU (--tiny's default; the suite's is mixed_float16 on a GPU)
+    assert "--dtype-policy float32" in cats_dogs["command"]
+    command = cats_dogs["command"].split()
+    assert not any(os.path.isabs(a) and a.startswith(suite.ROOT) for a in command)
 
 
 def test_conv_step_speed_times_both_models_of_the_cats_dogs_example(monkeypatch, capsys):

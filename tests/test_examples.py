@@ -155,66 +155,87 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, c
     assert np.size(summary["generator"]["diversity"]) == (10 if method == "triple_gan" else 1)
 
 
-def test_cats_dogs_example_runs_end_to_end(data_dir, tmp_path):
-    """A few dozen real photos at 32x32 (Kaggle folder: no test split, so one is held out)."""
+def test_cats_dogs_example_tells_the_tale_end_to_end(data_dir, tmp_path, capsys):
+    """A few dozen real photos at 32x32 (Kaggle folder: no test split, so one is held out):
+    both models from the same weights, the table, the PNG, the better model in ONNX."""
     import onnxruntime
 
     cats_dogs = load_example("cats_dogs")
-    args = [
-        "--data-dir",
-        os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train"),
-        "--labels",
-        "10",
-        "--limit",
-        "60",
-        "--epochs",
-        "2",
-        "--width",
-        "8",
-        "--output-dir",
-        str(tmp_path),
-        "--verbose",
-        "0",
-    ]
+    args = ["--data-dir", os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")]
+    args += ["--labels", "10", "--limit", "60", "--epochs", "2", "--width", "8"]
+    args += ["--output-dir", str(tmp_path), "--verbose", "0"]
     # More unlabeled images, of any size, in nested folders that are not classes.
     extra = tmp_path / "extra"
     rng = np.random.default_rng(0)
     for i, folder in enumerate(["a", "a/b", "c", "c", "c"]):
         os.makedirs(extra / folder, exist_ok=True)
         keras.utils.save_img(extra / folder / f"{i}.png", rng.uniform(0, 255, (20 + i, 40, 3)))
-    summary = cats_dogs.main(
-        args
-        + ["--generator-loss", "non_saturating", "--unlabeled-weight", "0.5"]
-        + ["--entropy-weight", "0.2", "--extra-unlabeled", str(extra)]
+    summary = cats_dogs.main(args + ["--extra-unlabeled", str(extra), "--consistency", "5"])
+    results = summary["results"]
+    assert sorted(results) == ["ssl_gan", "supervised"]
+    assert all(len(r["val_accuracy"]) == 2 for r in results.values())
+    assert results["ssl_gan"]["gap"] == pytest.approx(
+        100 * (results["ssl_gan"]["test_accuracy"] - results["supervised"]["test_accuracy"])
     )
-    assert summary["method"] == "SSL-GAN" and len(summary["val_accuracy"]) == 2
-    assert (summary["generator_loss"], summary["unlabeled_weight"]) == ("non_saturating", 0.5)
-    assert summary["entropy_weight"] == 0.2
-    assert summary["train_images"] == 54 + 5 and summary["extra_unlabeled_images"] == 5
-    assert summary["test_images"] == 500
-    for name in ("generated.png", "accuracy.png"):
-        assert os.path.getsize(tmp_path / name) > 1_000
+    assert (summary["consistency"], summary["balance"]) == (5.0, 1.0)
+    # 60 photos: 500 held out for test come from the whole folder; 6 for validation, 10
+    # of the other 54 labeled (and unlabeled too), plus the 5 extra images.
+    assert summary["train_images"] == 54 + 5 and summary["test_images"] == 500
+    assert summary["steps"] == 2 and summary["exported"] in results
+    assert os.path.getsize(tmp_path / "comparison.png") > 10_000
+    assert len(os.listdir(tmp_path / "samples")) == 2  # the SSL-GAN's grid per epoch
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
     images = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    baseline = cats_dogs.main(args + ["--baseline", "--entropy-weight", "0.2"])
-    assert baseline["method"] == "supervised only" and baseline["unlabeled_weight"] == 0.0
-    assert baseline["entropy_weight"] == 0.0
-    assert baseline["generator_loss"] == "feature_matching"
-    assert baseline["train_images"] == 54 and baseline["extra_unlabeled_images"] == 0
-    with pytest.raises(ValueError, match="--extra-unlabeled"):
-        cats_dogs.main(args + ["--extra-unlabeled", str(tmp_path / "missing")])
-    # --steps: 54 unlabeled images in batches of 10 make 5 steps a pass, so 7 steps are
-    # 2 epochs of 3; under mixed_float16 (the GPU policy) the optimizers scale the loss
-    # and the export is made from a float32 copy.
-    steps = cats_dogs.main(
-        args + ["--steps", "7", "--batch-size", "10", "--dtype-policy", "mixed_float16"]
-    )
-    assert (steps["steps"], steps["epochs"], len(steps["val_accuracy"])) == (6, 2, 2)
-    assert steps["dtype_policy"] == "mixed_float16" and 0 <= steps["test_accuracy"] <= 1
+    for bad, message in [
+        (["--extra-unlabeled", str(tmp_path / "missing")], "--extra-unlabeled must be a folder"),
+        (["--labels", "0"], "--labels must be at least 1. Received: 0"),
+    ]:
+        with pytest.raises(SystemExit):
+            cats_dogs.main(args + bad)
+        assert message in capsys.readouterr().err
+
+
+def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_path):
+    """The three models classify with the same network from the same weights; under
+    mixed_float16 (the GPU policy) a model trains alone and the ONNX file is made from a
+    float32 copy."""
+    import onnxruntime
+
+    cats_dogs = load_example("cats_dogs")
+    models = cats_dogs.build_models(16, 10, 8, 10.0, 1.0, 6e-4, "float32", 0)
+    networks = [
+        models["ssl_gan"].discriminator,
+        models["consistency"].classifier_network,
+        models["supervised"].classifier_network,
+    ]
+    for network in networks[1:]:
+        assert network is not networks[0]
+        for a, b in zip(networks[0].get_weights(), network.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert models["consistency"].consistency_weight == 10.0
+    assert models["consistency"].balance_weight == 1.0
+    assert models["supervised"].consistency_weight == 0.0
+    assert models["ssl_gan"].consistency_rampup == 10 // 3
+    photos = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
+    with pytest.warns(UserWarning, match="TensorFlow sees no GPU"):  # float16 on a CPU
+        summary = cats_dogs.run(
+            photos,
+            labels=10,
+            epochs=1,
+            image_size=16,
+            width=8,
+            output_dir=str(tmp_path),
+            verbose=0,
+            limit=40,
+            batch_size=10,
+            dtype_policy="mixed_float16",
+            models=("consistency",),
+        )
+    assert list(summary["results"]) == ["consistency"] and summary["exported"] == "consistency"
+    assert summary["steps"] == 3  # 40 photos, 4 for validation, 36 in batches of 10
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
+    images = np.random.default_rng(1).uniform(0, 255, (4, 16, 16, 3)).astype("float32")
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    with pytest.raises(SystemExit):
-        cats_dogs.main(args + ["--steps", "0"])
