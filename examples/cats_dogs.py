@@ -37,9 +37,8 @@ MODELS = {"ssl_gan": "SSL-GAN", "consistency": "consistency only", "supervised":
 def load_data(data_dir, image_size, seed):
     """`(x_train, y_train), (x_test, y_test)`: uint8 images, cats 0 and dogs 1."""
 
-    def read(folder):
-        x, y, _ = keras_sslgan.datasets.load_labeled_folder(folder, image_size, ["cats", "dogs"])
-        return x, y
+    def read(folder):  # (x, y)
+        return keras_sslgan.datasets.load_labeled_folder(folder, image_size, ["cats", "dogs"])[:2]
 
     if os.path.isdir(os.path.join(data_dir, "train")):
         return read(os.path.join(data_dir, "train")), read(os.path.join(data_dir, "test"))
@@ -91,16 +90,16 @@ def build_models(image_size, steps, width, consistency, balance, rate, product_d
     return models
 
 
-def draw(histories, grid_png, path, title):
+def draw(results, grid_png, path, title):
     """Both validation curves beside the generator's last samples, in one PNG."""
     import matplotlib.pyplot as plt
 
     plt.switch_backend("Agg")
     fig, (curves, samples) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, accuracy in histories.items():
+    for name, result in results.items():
+        accuracy = result["val_accuracy"]
         curves.plot(np.arange(1, len(accuracy) + 1), accuracy, marker=".", label=MODELS[name])
-    curves.set(xlabel="epoch", ylabel="validation accuracy (EMA weights)")
-    curves.set_title(f"cats vs dogs, {title}")
+    curves.set(xlabel="epoch", ylabel="validation accuracy (EMA)", title=f"cats vs dogs, {title}")
     curves.legend()
     if grid_png is not None:  # the SSL-GAN trained
         samples.imshow(plt.imread(grid_png))
@@ -131,7 +130,6 @@ def run(
     `product_dtype` ("auto": bfloat16 products where the CPU has bfloat16 arithmetic)."""
     settings = {**locals(), **options}  # the arguments, for the summary
     del settings["options"], settings["verbose"], settings["output_dir"]
-    names = options.get("models", ("ssl_gan", "supervised"))
     product_dtype = options.get("product_dtype", "auto")
     if product_dtype == "auto":
         product_dtype = keras_sslgan.networks.default_product_dtype()
@@ -163,7 +161,7 @@ def run(
         value_range=(0, 1),  # the conv generator's sigmoid pixels
     )
     results = {}
-    for name in names:
+    for name in options.get("models", ("ssl_gan", "supervised")):
         model = models[name]
         callbacks = [keras_sslgan.SwapClassifierEMAWeights()] + [grid] * (name == "ssl_gan")
         start = time.perf_counter()
@@ -186,21 +184,19 @@ def run(
         }
 
     print(f"cats vs dogs, {labels} labels, seed {seed}: test accuracy (final epoch, EMA)")
-    baseline = results.get("supervised", {}).get("test_accuracy")
+    baseline = results.get("supervised")
     for name, result in results.items():
-        if baseline is not None:  # points above the same network on the labels alone
-            result["gap"] = 100 * (result["test_accuracy"] - baseline)
-        gap = f"  {result['gap']:+.2f} points" if name != "supervised" and "gap" in result else ""
+        if baseline and name != "supervised":  # points above the network on labels alone
+            result["gap"] = 100 * (result["test_accuracy"] - baseline["test_accuracy"])
+        gap = f"  {result['gap']:+.2f} points" if "gap" in result else ""
         print(f"  {MODELS[name]:>16}: {result['test_accuracy']:.4f}{gap}")
     os.makedirs(output_dir, exist_ok=True)
-    curves = {name: result["val_accuracy"] for name, result in results.items()}
     samples = grid.written[-1] if grid.written else None  # the SSL-GAN's last grid
-    draw(curves, samples, os.path.join(output_dir, "comparison.png"), f"{labels} labels")
+    draw(results, samples, os.path.join(output_dir, "comparison.png"), f"{labels} labels")
     best = max(results, key=lambda name: results[name]["val_accuracy"][-1])  # not on test
     exported = models[best]
     if options.get("dtype_policy", "float32") != "float32":  # export a float32 copy
-        copies = build_models(image_size, 1, width, 0, 0, rate, product_dtype, seed)
-        exported = copies[best]
+        exported = build_models(image_size, 1, width, 0, 0, rate, product_dtype, seed)[best]
         exported.set_weights(models[best].get_weights())
     keras_sslgan.export_classifier(
         exported, os.path.join(output_dir, "classifier.onnx"), "onnx", class_names=CLASS_NAMES

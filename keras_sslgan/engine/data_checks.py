@@ -282,8 +282,7 @@ def warn_float16_without_gpu(network, player):
         f"The {player} computes in float16 (dtype policy {network.dtype_policy.name!r}) but "
         "TensorFlow sees no GPU. On CPUs TensorFlow's float16 dense layers can be 1,000x "
         "slower than float32 (a 100x784 by 784x1000 product with bias on an Intel Xeon: 1.6 s "
-        "against 1.4 ms). "
-        "Use float32 on CPUs, or bfloat16 products where the processor has bfloat16 "
-        "arithmetic (keras_sslgan.networks.with_product_dtype).",
+        "against 1.4 ms). Use float32 on CPUs, or bfloat16 products where the processor has "
+        "bfloat16 arithmetic (keras_sslgan.networks.with_product_dtype).",
         stacklevel=3,
     )
