@@ -179,6 +179,26 @@ def build_model(args, steps, density=None):
             **consistency_settings(args),
             product_dtype=args.product_dtype,
         )
+    if args.method == "supervised" and args.classifier == "conv":
+        # Triple-GAN's conv C on the labels alone (its rate: the classifier's,
+        # --d-learning-rate), with the terms given: the consistency-only baseline.
+        return keras_sslgan.recipes.li_mnist(
+            "conv",
+            method="supervised",
+            budget=True,
+            steps=steps,
+            learning_rate=args.d_learning_rate,
+            decay_fraction=args.decay_fraction,
+            ema_momentum=args.ema_momentum,
+            adam_epsilon=args.adam_epsilon,
+            entropy_weight=args.entropy_weight,
+            balance_weight=args.balance_weight,
+            seed=args.seed,
+            jit_compile=args.jit_compile,
+            steps_per_execution=args.steps_per_execution,
+            **consistency_settings(args),
+            product_dtype=args.product_dtype,
+        )
     if args.method in ("triple_gan", "good_bad_gan"):
         good_bad = {}
         if args.method == "good_bad_gan":
@@ -508,7 +528,14 @@ def build_parser(method="fm_gan", recipe="budget"):
     parser.add_argument("--output-dir", default="outputs/mnist")
     parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
     triple = parser.add_argument_group("triple_gan and good_bad_gan")
-    triple.add_argument("--classifier", default="mlp", choices=keras_sslgan.recipes.CLASSIFIERS)
+    triple.add_argument(
+        "--classifier",
+        default="mlp",
+        choices=keras_sslgan.recipes.CLASSIFIERS,
+        help="C's network: the FM-GAN discriminator's (mlp) or the authors' conv net "
+        "(conv); with --method supervised, conv trains Triple-GAN's conv C on the labels "
+        "alone (the consistency-only baseline with --consistency-weight)",
+    )
     triple.add_argument(
         "--pretrain-epochs",
         type=int,

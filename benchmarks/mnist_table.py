@@ -455,16 +455,30 @@ def method_color(row):
     return f"C{methods.index(row_method(row))}" if row_method(row) in methods else "0.3"
 
 
+TEACHERS = {"mean_teacher": "Mean Teacher", "pi": "Pi-model"}
+
+
+def row_kind(row):
+    """`FM-GAN`, `Triple-GAN + Mean Teacher`, `consistency only (Mean Teacher)`: the
+    method by name with its consistency term, if any (`row`: a `describe` string)."""
+    method = row_method(row)
+    name = METHOD_NAMES.get(method, method)
+    if "--consistency-weight " not in row:
+        return name
+    teacher = TEACHERS["pi" if "--consistency-teacher pi" in row else "mean_teacher"]
+    return f"consistency only ({teacher})" if method == "supervised" else f"{name} + {teacher}"
+
+
 def legend(row, rows=()):
-    """A row's method by name, with its settings when another of `rows` has the same
-    method and other settings, and its version when another has the same settings
-    (`row`: a `describe` string)."""
+    """A row's method by name (`row_kind`), with its settings when another of `rows` has
+    the same kind and other settings, and its version when another has the same
+    settings (`row`: a `describe` string)."""
     version, rest = row.split(", ", 1)
     method_and_flags = rest.rsplit(", ", 1)[0]
-    method, _, flags = method_and_flags.partition(" ")
-    same = [r for r in rows if row_method(r) == method]
+    _, _, flags = method_and_flags.partition(" ")
+    same = [r for r in rows if row_kind(r) == row_kind(row)]
     same_flags = [r for r in same if r.split(", ", 1)[1].rsplit(", ", 1)[0] == method_and_flags]
-    name = METHOD_NAMES.get(method, method)
+    name = row_kind(row)
     if flags and len(same_flags) < len(same):
         name = f"{name} {flags}"
     if len(same_flags) > 1:

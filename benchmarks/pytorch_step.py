@@ -36,6 +36,8 @@ import numpy as np
 VARIANTS = {
     "keras_sslgan, float32": ("keras", "float32"),
     "keras_sslgan, bfloat16 products": ("keras", "bfloat16"),
+    # TensorFlow with one inter-op thread (its default: one per core).
+    "keras_sslgan, float32, 1 inter-op thread": ("keras", "float32, 1 thread"),
     "PyTorch eager, float32": ("torch", "float32"),
     "PyTorch eager, bfloat16 autocast": ("torch", "bfloat16"),
     # The weight norm written as the Keras layer computes it, one op at a time.
@@ -57,6 +59,11 @@ def mnist_batches(data_dir, batch, steps, seed=0):
 def keras_ms_per_step(data_dir, batch, steps, product_dtype):
     import common
     import keras
+    import tensorflow as tf
+
+    if product_dtype.endswith(", 1 thread"):  # before TensorFlow starts its thread pools
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        product_dtype = product_dtype.split(",")[0]
 
     import keras_sslgan
 

@@ -3,6 +3,7 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_sslgan import networks
 
@@ -322,6 +323,43 @@ def test_gaussian_noise_layer_adds_noise_in_training_only_and_round_trips(rng):
     assert np.asarray(half(x.astype("float16"), training=True)).dtype == np.float16
     with pytest.raises(ValueError, match="`stddev` must be >= 0. Received: stddev=-1"):
         networks.GaussianNoise(-1)
+
+
+@pytest.mark.parametrize("rate, bits", [(0.5, 1), (0.25, 2), (0.75, 2), (0.125, 4), (0.2, None)])
+def test_dropout_layer_drops_at_the_rate_from_bits_and_round_trips(rng, rate, bits):
+    """`networks.Dropout`: each decision from `bits` random bits where `rate * 2**bits` is
+    an integer (else Keras' draw); the dropped fraction is `rate` (binomial, 5 std), the
+    kept values are scaled by 1 / (1 - rate), neighbouring decisions independent."""
+    from keras_sslgan.networks.dropout import bits_per_decision
+
+    assert bits_per_decision(rate) == bits
+    layer = networks.Dropout(rate, seed=5, name="drop")
+    x = rng.uniform(1.0, 2.0, size=(300, 17, 13)).astype("float32")  # 66,300: not a multiple of 16
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)  # inference: unchanged
+    y = np.asarray(layer(x, training=True))
+    dropped = y == 0
+    n = dropped.size
+    assert abs(dropped.mean() - rate) < 5 * np.sqrt(rate * (1 - rate) / n)
+    np.testing.assert_allclose(y[~dropped], x[~dropped] / (1 - rate), rtol=1e-6)
+    # Neighbours (which share a 16-bit draw) decide independently: P(both dropped) = rate^2.
+    flat = dropped.ravel()
+    pairs = (flat[:-1] & flat[1:]).mean()
+    assert abs(pairs - rate**2) < 5 * np.sqrt(rate**2 * (1 - rate**2) / n)
+    assert not np.array_equal(np.asarray(layer(x, training=True)) == 0, dropped)  # moves on
+    copy = networks.Dropout.from_config(layer.get_config())
+    assert (copy.rate, copy.seed, copy.name) == (rate, 5, "drop")
+    np.testing.assert_array_equal(np.asarray(copy(x, training=True)), y)  # same seed, same mask
+    # With a symbolic batch size, in a compiled function, and in bfloat16.
+    inputs = keras.Input((17, 13))
+    model = keras.Model(inputs, networks.Dropout(rate, seed=1)(inputs))
+    signature = [tf.TensorSpec((None, 17, 13))]
+    compiled = tf.function(lambda v: model(v, training=True), input_signature=signature)
+    assert abs((np.asarray(compiled(x)) == 0).mean() - rate) < 0.01
+    half = networks.Dropout(rate, seed=1, dtype="mixed_bfloat16")
+    assert keras.ops.convert_to_numpy(half(x.astype("float32"), training=True)).dtype.name in (
+        "bfloat16",
+        "float32",
+    )
 
 
 def test_supported_density_floors_the_log_density_beyond_the_disc_by_hand():

@@ -165,6 +165,46 @@ def test_li_mnist_holds_its_card():
         recipes.li_mnist(bad_batch_size=7)
 
 
+def test_li_mnist_supervised_is_triple_gans_classifier_on_the_labels_alone():
+    """`method="supervised"`: C with its initial weights in the game under the same seed,
+    its optimizer (the budget card's rate, schedule and EMA), the terms given, none by
+    default; the consistency term as for the games."""
+    keras.utils.set_random_seed(3)
+    game = recipes.li_mnist("conv", budget=True, steps=900, seed=3)
+    keras.utils.set_random_seed(3)
+    translate = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=3)
+    alone = recipes.li_mnist(
+        "conv",
+        method="supervised",
+        budget=True,
+        steps=900,
+        learning_rate=3e-3,
+        balance_weight=1.0,
+        consistency_weight=10.0,
+        consistency_rampup=300,
+        augmentation=translate,
+        seed=3,
+    )
+    assert isinstance(alone, keras_sslgan.SupervisedBaseline)
+    for a, b in zip(alone.classifier_network.weights, game.classifier_network.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert (alone.entropy_weight, alone.balance_weight) == (0.0, 1.0)
+    assert (alone.consistency_weight, alone.consistency_rampup) == (10.0, 300)
+    assert alone.consistency_teacher == "mean_teacher" and alone.augmentation is translate
+    optimizer = alone.c_optimizer
+    assert adam_settings(optimizer) == adam_settings(game.c_optimizer)
+    assert optimizer.use_ema and optimizer.ema_momentum == 0.99
+    schedule = optimizer._learning_rate
+    assert isinstance(schedule, keras_sslgan.HoldThenLinearDecay) and schedule.base == 3e-3
+    plain = recipes.li_mnist("conv", method="supervised", budget=True, steps=900)
+    assert (plain.entropy_weight, plain.balance_weight) == (0.0, 0.0)
+    assert not plain.consistency_weight
+    with pytest.raises(ValueError, match="`method` must be one of .*Received: method='bad_gan'"):
+        recipes.li_mnist(method="bad_gan")
+    with pytest.raises(ValueError, match="bad_batch_size=7 with method='supervised'"):
+        recipes.li_mnist(method="supervised", bad_batch_size=7)
+
+
 def test_a_paper_step_with_the_authors_schedule_trains():
     """The authors' Triple-GAN card makes a training step (its schedule and batches)."""
     rng = np.random.default_rng(0)

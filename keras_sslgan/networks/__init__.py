@@ -7,6 +7,7 @@ from keras_sslgan.networks.classifiers import (
 )
 from keras_sslgan.networks.conditional import conditional_mlp_generator, pair_discriminator
 from keras_sslgan.networks.conv import conv_discriminator, conv_generator
+from keras_sslgan.networks.dropout import Dropout
 from keras_sslgan.networks.gaussian_noise import GaussianNoise
 from keras_sslgan.networks.initialization import initialize_from_data
 from keras_sslgan.networks.mlp import (
@@ -26,6 +27,7 @@ from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
 __all__ = [
+    "Dropout",
     "GaussianNoise",
     "PCAGaussianMixture",
     "WeightNormConv2D",

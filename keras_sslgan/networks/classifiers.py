@@ -4,6 +4,7 @@
 
 import keras
 
+from keras_sslgan.networks.dropout import Dropout
 from keras_sslgan.networks.mlp import MNIST_SHAPE, mlp_discriminator
 
 
@@ -113,7 +114,7 @@ def mnist_conv_classifier(
         x = layers.ReLU()(x)
         if pool:
             x = layers.MaxPooling2D(2)(x)
-            x = layers.Dropout(dropout, seed=None if seed is None else seed + i)(x)
+            x = Dropout(dropout, seed=None if seed is None else seed + i)(x)
     features = x = layers.GlobalAveragePooling2D()(x)
     logits = layers.Dense(
         num_classes,

@@ -11,6 +11,7 @@ import math
 import keras
 
 from keras_sslgan.losses import check_head
+from keras_sslgan.networks.dropout import Dropout
 from keras_sslgan.networks.weight_norm_conv2d import WeightNormConv2D
 from keras_sslgan.networks.weight_norm_dense import WeightNormDense
 
@@ -56,7 +57,7 @@ def conv_discriminator(
     seeds = iter(range(1000)) if seed is None else iter(range(seed, seed + 1000))
 
     def drop(rate):
-        return keras.layers.Dropout(rate, seed=None if seed is None else next(seeds))
+        return Dropout(rate, seed=None if seed is None else next(seeds))
 
     x = inputs
     if augmentation:

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_sslgan.methods import GoodBadGAN, TripleGAN
+from keras_sslgan.methods import GoodBadGAN, SupervisedBaseline, TripleGAN
 from keras_sslgan.networks import (
     conditional_mlp_generator,
     mnist_conv_classifier,
@@ -17,6 +17,7 @@ from keras_sslgan.recipes.schedule import learning_rate
 from keras_sslgan.schedules import HoldThenStepDecay
 
 CLASSIFIERS = ("mlp", "conv")
+METHODS = ("triple_gan", "good_bad_gan", "supervised")
 
 # Li et al.'s MNIST Triple-GAN as their code runs it: zhenxuan00/triple-gan,
 # x2y_yz2x_xy2p_ssl_mnist.py (the lines beside each setting).
@@ -134,7 +135,10 @@ def li_mnist(
 
     Args:
         classifier: `"conv"`, `"mlp"`, or `None` for the card's.
-        method: `"triple_gan"` or `"good_bad_gan"`.
+        method: `"triple_gan"`, `"good_bad_gan"` or `"supervised"` (`SupervisedBaseline`:
+            C with its optimizer on the labels alone, plus the `entropy_weight` and
+            `balance_weight` terms and the consistency term given in `settings`, none
+            by default: with the consistency term, a Mean Teacher or Pi-model baseline).
         budget: bool, the card: the authors' code's (`False`) or our CPU budget's.
         labels, num_unlabeled: ints, the run's labeled and unlabeled examples (the
             authors' card sets its batches and epochs by them).
@@ -170,10 +174,8 @@ def li_mnist(
         raise ValueError(
             f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={classifier!r}"
         )
-    if method not in ("triple_gan", "good_bad_gan"):
-        raise ValueError(
-            f"`method` must be 'triple_gan' or 'good_bad_gan'. Received: method={method!r}"
-        )
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS}. Received: method={method!r}")
     start = card["pseudo_discriminative_start"]
     if budget and not 0 <= start <= 1:
         raise ValueError(
@@ -252,6 +254,30 @@ def li_mnist(
             rate(value), beta_1=beta_1, beta_2=beta_2, epsilon=card["adam_epsilon"], **ema
         )
 
+    if bad_batch_size is not None and not good_bad:
+        raise ValueError(
+            "`bad_batch_size` is the good-and-bad GAN's (method='good_bad_gan'). "
+            f"Received: bad_batch_size={bad_batch_size!r} with method={method!r}"
+        )
+    ema = card["ema_momentum"]
+    if method == "supervised":
+        # C alone, from the weights it has in the games under the same seed (G and D
+        # were drawn first), on the labels and the terms given (none by default).
+        model = SupervisedBaseline(
+            classifier_network,
+            10,
+            preprocessing=common["preprocessing"],
+            augmentation=augmentation,
+            seed=seed,
+        )
+        terms = {k: settings.get(k) or 0.0 for k in ("entropy_weight", "balance_weight")}
+        model.compile(
+            c_optimizer=adam(card["learning_rate"], use_ema=bool(ema), ema_momentum=ema or 0.99),
+            **terms,
+            **compile_kwargs,
+        )
+        return model
+
     if good_bad:
         # Last, so that the other networks start as Triple-GAN's under one seed.
         model = GoodBadGAN(
@@ -262,13 +288,7 @@ def li_mnist(
             "b_optimizer", adam(card["learning_rate"], beta_1=0.0, beta_2=0.9999)
         )
     else:
-        if bad_batch_size is not None:
-            raise ValueError(
-                "`bad_batch_size` is the good-and-bad GAN's (method='good_bad_gan'). "
-                f"Received: bad_batch_size={bad_batch_size!r} with method={method!r}"
-            )
         model = TripleGAN(**common)
-    ema = card["ema_momentum"]
     model.compile(
         d_optimizer=adam(card["d_learning_rate"] or card["learning_rate"]),
         g_optimizer=adam(card["learning_rate"]),
