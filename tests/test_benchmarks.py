@@ -126,6 +126,21 @@ def test_mnist_run_gives_each_method_its_balance_weight(mnist_run):
     assert built("--method", "triple_gan") == 1e-3
 
 
+def test_mnist_run_supervised_conv_is_the_consistency_only_baseline(mnist_run):
+    """`--method supervised --classifier conv`: Triple-GAN's conv C alone, at the
+    classifier's rate (`--d-learning-rate`), with the terms given; the MLP otherwise."""
+    argv = ["--method", "supervised", "--classifier", "conv", "--d-learning-rate", "3e-3"]
+    argv += ["--balance-weight", "1", "--consistency-weight", "30", "--translate", "0.1"]
+    model = mnist_run.build_model(mnist_run.parse_args(argv), steps=900)
+    assert isinstance(model, keras_sslgan.SupervisedBaseline)
+    assert model.classifier_network.name == "conv_classifier"
+    assert (model.balance_weight, model.consistency_weight) == (1.0, 30.0)
+    assert isinstance(model.augmentation, keras.layers.RandomTranslation)
+    assert model.c_optimizer._learning_rate.base == 3e-3
+    mlp = mnist_run.build_model(mnist_run.parse_args(["--method", "supervised"]), steps=900)
+    assert mlp.classifier_network.name != "conv_classifier" and not mlp.consistency_weight
+
+
 @pytest.mark.slow
 def test_mnist_run_trains_the_good_and_bad_gan(mnist_run, data_dir, tmp_path):
     mnist = mnist_run
