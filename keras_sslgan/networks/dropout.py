@@ -43,10 +43,7 @@ class Dropout(keras.layers.Dropout):
         if not training or bits is None or self.noise_shape is not None:
             return super().call(inputs, training=training)
         per_draw = DRAW_BITS // bits
-        shape = ops.shape(inputs)
-        size = 1
-        for dim in shape:
-            size = size * dim
+        shape, size = ops.shape(inputs), ops.size(inputs)
         draws = keras.random.randint(
             ((size + per_draw - 1) // per_draw, 1), 0, 2**DRAW_BITS, "int32", self.seed_generator
         )
