@@ -11,7 +11,8 @@ and exports the classifier to ONNX.
 
 Methods (`--method`): `fm_gan`, the SSL-GAN of Salimans et al. 2016 (the default);
 `bad_gan`, Dai et al. 2017's complement generator; `triple_gan`, Li et al. 2017;
-`good_bad_gan`, Li et al. 2019; `supervised`, the same classifier on the labels alone.
+`good_bad_gan`, Li et al. 2019; `supervised`, the classifier (`--classifier`) on the
+labels alone. `--consistency 10` adds the Mean Teacher term to any of them.
 Time budgets, validation splits, resumable runs and the result records of BENCHMARKS.md
 are `benchmarks/mnist_run.py`'s, which runs the same recipes with every option.
 """
@@ -38,19 +39,30 @@ def build_model(
     """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`,
     its matrix products in `product_dtype`; with `consistency` > 0, the Mean Teacher
     term of that weight on views shifted by up to 10% (the teacher: the classifier's
-    moving average, which the cards keep)."""
+    moving average, which the cards keep) and the class-balance term at 1."""
     recipes = keras_sslgan.recipes
     extra = {"product_dtype": product_dtype}
-    if consistency:
+    if consistency:  # as chosen on the 20-label validation split (BENCHMARKS.md)
         extra.update(
             consistency_weight=consistency,
-            consistency_rampup=steps // 3,
+            consistency_rampup=2000 if method == "supervised" else 500,
             augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
+            balance_weight=1.0,
         )
     if method == "bad_gan":  # the density model of the data comes first
         density_model, threshold = recipes.mnist_density_model(x_unlabeled, seed=seed)
         return recipes.dai_mnist(
             density_model, threshold, budget=True, steps=steps, seed=seed, **extra
+        )
+    if method == "supervised" and classifier == "conv":  # Triple-GAN's C alone
+        return recipes.li_mnist(
+            "conv",
+            method="supervised",
+            budget=True,
+            steps=steps,
+            learning_rate=3e-3,  # the equal-compute table's rate for C alone
+            seed=seed,
+            **extra,
         )
     if method in ("triple_gan", "good_bad_gan"):
         return recipes.li_mnist(
@@ -95,7 +107,8 @@ def run(
     """Trains one model and writes what it made to `output_dir`; returns a summary.
 
     `unlabeled`: use the first N unlabeled images only (quick runs); `classifier`: C of
-    Triple-GAN and the good-and-bad GAN, `"conv"` or `"mlp"`; `consistency`: the weight
+    Triple-GAN, the good-and-bad GAN and the supervised baseline, `"conv"` or `"mlp"`
+    (FM-GAN and Bad GAN classify with their MLP discriminator); `consistency`: the weight
     of the consistency term (0: off); `product_dtype`: `"float32"`, `"bfloat16"` (the
     networks' matrix products, everything else float32) or `"auto"` (bfloat16 where the
     processor has bfloat16 arithmetic: `keras_sslgan.networks.default_product_dtype`).

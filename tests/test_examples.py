@@ -107,15 +107,19 @@ def test_two_circles_example_draws_bad_gan_and_the_good_and_bad_gan(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "method, consistency",
+    "method, consistency, classifier",
     [
-        ("fm_gan", 0),
-        pytest.param("triple_gan", 0, marks=pytest.mark.slow),
-        ("supervised", 0),
-        ("supervised", 10),  # Mean Teacher alone: the non-GAN semi-supervised baseline
+        ("fm_gan", 0, "mlp"),
+        pytest.param("triple_gan", 0, "mlp", marks=pytest.mark.slow),
+        ("supervised", 0, "mlp"),
+        # Mean Teacher on Triple-GAN's conv C alone: the non-GAN semi-supervised
+        # baseline of the equal-compute table.
+        ("supervised", 10, "conv"),
     ],
 )
-def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, consistency):
+def test_mnist_page_trains_draws_saves_and_exports(
+    data_dir, tmp_path, method, consistency, classifier
+):
     """The main job, briefly: the SampleGrid's pictures after each epoch (PNG and
     TensorBoard), the test report, the saved model and the ONNX classifier that
     reproduces it."""
@@ -123,7 +127,7 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, c
 
     mnist = load_example("mnist")
     argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--method", method]
-    argv += ["--labels", "20", "--unlabeled", "400", "--epochs", "2", "--classifier", "mlp"]
+    argv += ["--labels", "20", "--unlabeled", "400", "--epochs", "2", "--classifier", classifier]
     argv += ["--consistency", str(consistency)]
     summary = mnist.main(argv + ["--output-dir", str(tmp_path), "--verbose", "0"])
     _, (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(os.path.join(data_dir, "mnist"))
@@ -133,6 +137,10 @@ def test_mnist_page_trains_draws_saves_and_exports(data_dir, tmp_path, method, c
     assert summary["steps"] == 2 * (400 // 100)  # 100 unlabeled images a step
     model = keras_sslgan.load_model(tmp_path / "model.keras")
     assert ("consistency_loss" in model.logged_metric_names()) == bool(consistency)
+    # With the term, the class-balance term at 1 and the ramp chosen on validation.
+    assert ("balance_loss" in model.logged_metric_names()) == bool(consistency)
+    names = [x.name for x in model.classifier.layers]
+    assert ("conv_classifier" in names) == (classifier == "conv")
     # The products' dtype follows the processor (`--product-dtype auto`); the export
     # computes in float32 either way.
     assert summary["product_dtype"] == keras_sslgan.networks.default_product_dtype()
