@@ -469,18 +469,31 @@ def row_kind(row):
     return f"consistency only ({teacher})" if method == "supervised" else f"{name} + {teacher}"
 
 
+def flag_list(row):
+    """`["--batch-size 100", "--translate 0.1"]`: a row's options, each with its value
+    (`row`: a `describe` string)."""
+    flags = []
+    for token in row.split(", ", 1)[1].rsplit(", ", 1)[0].split()[1:]:
+        if token.startswith("--") or not flags:
+            flags.append(token)
+        else:
+            flags[-1] += f" {token}"
+    return flags
+
+
 def legend(row, rows=()):
-    """A row's method by name (`row_kind`), with its settings when another of `rows` has
-    the same kind and other settings, and its version when another has the same
-    settings (`row`: a `describe` string)."""
+    """A row's method by name (`row_kind`), with the options that tell it from another of
+    `rows` of the same kind (those not common to all of them), and its version when
+    another has the same settings (`row`: a `describe` string)."""
     version, rest = row.split(", ", 1)
     method_and_flags = rest.rsplit(", ", 1)[0]
-    _, _, flags = method_and_flags.partition(" ")
     same = [r for r in rows if row_kind(r) == row_kind(row)]
     same_flags = [r for r in same if r.split(", ", 1)[1].rsplit(", ", 1)[0] == method_and_flags]
     name = row_kind(row)
-    if flags and len(same_flags) < len(same):
-        name = f"{name} {flags}"
+    if len(same_flags) < len(same):
+        common = set.intersection(*(set(flag_list(r)) for r in same))
+        own = [flag for flag in flag_list(row) if flag not in common]
+        name = " ".join([name, *own])
     if len(same_flags) > 1:
         name = f"{name} ({version.removeprefix('keras_sslgan ')})"
     return name

@@ -871,6 +871,18 @@ def test_table_legends_name_the_settings_or_the_version_that_tell_rows_apart(mon
     )
     assert table.legend(alone, [alone, fm_gan]) == "consistency only (Mean Teacher)"
     assert table.legend(new, [old, new, other]) == "Triple-GAN --batch-size 100 (0.3.0.dev2)"
+    # Rows of a kind apart by one option of many: that option alone names them.
+    weight_30 = mean_teacher.replace(", 1500 s", " --translate 0.1, 1500 s")
+    weight_30 = weight_30.replace("--consistency-weight 10.0", "--consistency-weight 30.0")
+    weight_10 = weight_30.replace("30.0", "10.0")
+    assert table.legend(weight_30, [weight_10, weight_30]) == (
+        "Triple-GAN + Mean Teacher --consistency-weight 30.0"
+    )
+    assert table.flag_list(weight_30) == [
+        "--batch-size 100",
+        "--consistency-weight 30.0",
+        "--translate 0.1",
+    ]
 
 
 def test_same_weights_fingerprints_a_run_and_repeats_it(data_dir, monkeypatch, capsys):
