@@ -39,7 +39,8 @@ def build_model(
     """The method's MNIST recipe (our CPU-budget card), its schedule spanning `steps`,
     its matrix products in `product_dtype`; with `consistency` > 0, the Mean Teacher
     term of that weight on views shifted by up to 10% (the teacher: the classifier's
-    moving average, which the cards keep) and the class-balance term at 1."""
+    moving average, which the cards keep), the class-balance term at 1 and, for the MLP
+    methods, the entropy term at 1."""
     recipes = keras_sslgan.recipes
     extra = {"product_dtype": product_dtype}
     if consistency:  # as chosen on the 20-label validation split (BENCHMARKS.md)
@@ -49,6 +50,8 @@ def build_model(
             augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
             balance_weight=1.0,
         )
+        if method in ("fm_gan", "bad_gan"):  # the MLP's predictions go flat without it
+            extra["entropy_weight"] = 1.0
     if method == "bad_gan":  # the density model of the data comes first
         density_model, threshold = recipes.mnist_density_model(x_unlabeled, seed=seed)
         return recipes.dai_mnist(

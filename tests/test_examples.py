@@ -110,6 +110,7 @@ def test_two_circles_example_draws_bad_gan_and_the_good_and_bad_gan(tmp_path):
     "method, consistency, classifier",
     [
         ("fm_gan", 0, "mlp"),
+        ("fm_gan", 10, "mlp"),  # with the entropy term, which keeps its predictions apart
         pytest.param("triple_gan", 0, "mlp", marks=pytest.mark.slow),
         ("supervised", 0, "mlp"),
         # Mean Teacher on Triple-GAN's conv C alone: the non-GAN semi-supervised
@@ -139,6 +140,8 @@ def test_mnist_page_trains_draws_saves_and_exports(
     assert ("consistency_loss" in model.logged_metric_names()) == bool(consistency)
     # With the term, the class-balance term at 1 and the ramp chosen on validation.
     assert ("balance_loss" in model.logged_metric_names()) == bool(consistency)
+    if method == "fm_gan":
+        assert model.entropy_weight == (1.0 if consistency else 0.0)
     names = [x.name for x in model.classifier.layers]
     assert ("conv_classifier" in names) == (classifier == "conv")
     # The products' dtype follows the processor (`--product-dtype auto`); the export
