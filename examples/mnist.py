@@ -44,9 +44,10 @@ def build_model(
     recipes = keras_sslgan.recipes
     extra = {"product_dtype": product_dtype}
     if consistency:  # as chosen on the 20-label validation split (BENCHMARKS.md)
+        rampup = {"supervised": 2000, "fm_gan": 5000, "bad_gan": 5000}.get(method, 500)
         extra.update(
             consistency_weight=consistency,
-            consistency_rampup=2000 if method == "supervised" else 500,
+            consistency_rampup=rampup,
             augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
             balance_weight=1.0,
         )

@@ -142,6 +142,8 @@ def test_mnist_page_trains_draws_saves_and_exports(
     assert ("balance_loss" in model.logged_metric_names()) == bool(consistency)
     if method == "fm_gan":
         assert model.entropy_weight == (1.0 if consistency else 0.0)
+    if consistency:  # FM-GAN's ramp of the 20-label validation: 5,000 of its small steps
+        assert model.consistency_rampup == {"fm_gan": 5000, "supervised": 2000}[method]
     names = [x.name for x in model.classifier.layers]
     assert ("conv_classifier" in names) == (classifier == "conv")
     # The products' dtype follows the processor (`--product-dtype auto`); the export
