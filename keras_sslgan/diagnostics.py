@@ -114,6 +114,21 @@ def generator_report(model, x, y=None, num_samples=100, seed=0):
     return report
 
 
+def confusion_matrix(model, x, y, batch_size=1000):
+    """`(accuracy, confusion)` of the model's classifier on `(x, y)`, in one pass:
+    `confusion[i, j]` counts the examples of class i predicted as j (int64, K x K)."""
+    y = np.asarray(y).reshape(-1)
+    if len(x) != len(y) or not len(y):
+        raise ValueError(
+            f"`x` and `y` must hold the same number (> 0) of examples. Received: "
+            f"{len(x)} examples and {len(y)} labels"
+        )
+    predicted = np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=-1)
+    confusion = np.zeros((model.num_classes, model.num_classes), "int64")
+    np.add.at(confusion, (y, predicted), 1)
+    return float(np.trace(confusion) / len(y)), confusion
+
+
 def tile_images(images, rows):
     """Tiles `(n, h, w, c)` images into one `(rows * h, cols * w, c)` image, row by row
     (`cols = n // rows`; images beyond `rows * cols` are left out)."""

@@ -1,3 +1,5 @@
+import sys
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -320,7 +322,10 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
                 classifying network's weight-normalized layers from about 500 unlabeled
                 examples (`keras_sslgan.networks.initialize_from_data`).
             **kwargs: `keras.Model.fit` arguments (`callbacks`, `validation_data`,
-                `verbose`, `initial_epoch`, `steps_per_epoch`, ...).
+                `verbose`, `initial_epoch`, `steps_per_epoch`, ...). `verbose="auto"`
+                (the default) is Keras' progress bar on a terminal or in a notebook, and
+                one line per epoch (`verbose=2`) when standard output is a file or a
+                pipe, where a bar would rewrite itself on every step.
 
         Returns:
             The `History` of `keras.Model.fit`. Every player whose optimizer keeps an EMA
@@ -336,6 +341,7 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
         callback saves the diverged weights.
         """
         data_checks.check_fit_arguments(self, epochs, kwargs)
+        kwargs["verbose"] = default_verbosity(kwargs.get("verbose", "auto"))
         trains = epochs > kwargs.get("initial_epoch", 0)
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
@@ -385,3 +391,14 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
         """Data-dependent initialization before the first step, from preprocessed
         unlabeled examples: the classifying network's weight-normalized layers."""
         initialize_from_data(self.classifying_network, x_unlabeled)
+
+
+def default_verbosity(verbose, stream=None):
+    """`fit`'s `verbose`: `"auto"` becomes 1 (the progress bar) on a terminal or in a
+    notebook and 2 (one line per epoch) when `stream` (standard output) is a file or a
+    pipe; any other value is returned as it is."""
+    if verbose != "auto":
+        return verbose
+    stream = sys.stdout if stream is None else stream
+    interactive = getattr(stream, "isatty", lambda: False)() or "ipykernel" in sys.modules
+    return 1 if interactive else 2

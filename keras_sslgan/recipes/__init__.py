@@ -23,6 +23,7 @@ from keras_sslgan.recipes.li import (
     li_mnist,
     li_mnist_batches,
 )
+from keras_sslgan.recipes.mnist import MNIST_BATCHES, MNIST_PRETRAIN_EPOCHS, mnist_budget_model
 from keras_sslgan.recipes.salimans import (
     SALIMANS_MNIST,
     SALIMANS_MNIST_BUDGET,
@@ -39,7 +40,9 @@ __all__ = [
     "LI_MNIST",
     "LI_MNIST_BUDGET",
     "LI_MNIST_RUN",
+    "MNIST_BATCHES",
     "MNIST_METHODS",
+    "MNIST_PRETRAIN_EPOCHS",
     "SALIMANS_MNIST",
     "SALIMANS_MNIST_BUDGET",
     "SALIMANS_MNIST_RUN",
@@ -48,6 +51,7 @@ __all__ = [
     "good_bad_mnist",
     "li_mnist",
     "li_mnist_batches",
+    "mnist_budget_model",
     "mnist_density_model",
     "salimans_mnist",
 ]
