@@ -1,14 +1,14 @@
 """Cats vs dogs with few labels: the SSL-GAN against supervised-only, labels x seeds.
 
-Runs `examples/cats_dogs.py` (`run`) for every (labels, seed) whose models are not yet in
-the results file: the SSL-GAN and the same network on the labels alone (and, with
-`--models ssl_gan consistency supervised`, the consistency and balance terms without the
-GAN), from the same initial weights, labels, augmentation and number of updates. Appends
-one JSON line per model (final-epoch EMA test accuracy, validation curve, seconds per
-epoch, settings, machine, package version, date); interrupted tables resume. Then
-rewrites the table between `<!-- cats-dogs-table -->` and `<!-- /cats-dogs-table -->`
-of BENCHMARKS.md. Records of keras_sslgan < 0.3 (no consistency or balance term, float32
-products) stay readable.
+Runs the page `examples/cats_dogs.py`, in a process of its own, for every (labels, seed)
+whose models are not yet in the results file: the SSL-GAN and the same network on the
+labels alone (and, with `--models ssl_gan consistency supervised`, the consistency and
+balance terms without the GAN), from the same initial weights, labels, augmentation and
+number of updates. Appends one JSON line per model (final-epoch EMA test accuracy,
+validation curve, seconds per epoch, settings, machine, package version, date);
+interrupted tables resume. Then rewrites the table between `<!-- cats-dogs-table -->`
+and `<!-- /cats-dogs-table -->` of BENCHMARKS.md. Records of keras_sslgan < 0.3 (no
+consistency or balance term, float32 products) stay readable.
 
     python benchmarks/cats_dogs_table.py --data-dir ../shared/data/cats_dogs/cifar10_catdog \
         --labels 100 1000 --seeds 0 1 2
@@ -18,13 +18,36 @@ products) stay readable.
 
 import argparse
 import datetime
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
-from common import ROOT, append_result, load_example, read_results, write_block
+from common import ROOT, append_result, read_results, write_block
 from machine_name import machine
 
 METHODS = ("SSL-GAN", "consistency only", "supervised only")
+# The page's models, by the names its records carry.
+MODELS = {"ssl_gan": "SSL-GAN", "consistency": "consistency only", "supervised": "supervised only"}
+
+
+def run_page(data_dir, output_dir, **settings):
+    """Runs `examples/cats_dogs.py` with `settings` as its flags in a fresh process (its
+    log in `output_dir/log.txt`) and returns the summary it wrote."""
+    command = [sys.executable, os.path.join(ROOT, "examples", "cats_dogs.py")]
+    command += ["--data-dir", data_dir, "--output-dir", output_dir, "--verbose", "2"]
+    for name, value in settings.items():
+        if value is not None:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            command += ["--" + name.replace("_", "-"), *map(str, values)]
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, "log.txt"), "w") as log:
+        subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=True)
+    with open(os.path.join(output_dir, "summary.json")) as f:
+        return json.load(f)
+
+
 # What makes two runs one row; the defaults stand for records that predate the option.
 SETTINGS = {
     "data": None,
@@ -111,7 +134,6 @@ def main(argv=None):
 
     if not args.table_only and not os.path.isdir(args.data_dir):
         parser.error(f"--data-dir must be a folder. Received: {args.data_dir!r}")
-    cats_dogs = load_example("cats_dogs")
     data = args.data_name or os.path.basename(os.path.normpath(args.data_dir))
     if args.limit:
         data += f" (first {args.limit})"
@@ -139,7 +161,7 @@ def main(argv=None):
         for labels in args.labels:
             models = []
             for name in args.models:
-                method = cats_dogs.MODELS[name]
+                method = MODELS[name]
                 if (labels, seed, method) in done:
                     print(
                         f"{method}, {labels} labels, seed {seed}: already in {args.results}, "
@@ -150,8 +172,9 @@ def main(argv=None):
                     models.append(name)
             if not models:
                 continue
-            summary = cats_dogs.run(
+            summary = run_page(
                 args.data_dir,
+                os.path.join(args.output_dir, f"{data}_{labels}_{seed}"),
                 labels=labels,
                 epochs=args.epochs,
                 image_size=args.image_size,
@@ -159,15 +182,13 @@ def main(argv=None):
                 consistency=args.consistency,
                 balance=args.balance,
                 seed=seed,
-                output_dir=os.path.join(args.output_dir, f"{data}_{labels}_{seed}"),
-                verbose=2,
-                models=tuple(models),
+                models=models,
                 limit=args.limit,
                 learning_rate=args.learning_rate,
                 product_dtype=product_dtype,
             )
             for name, result in summary["results"].items():
-                record = {"method": cats_dogs.MODELS[name], "labels": labels, "seed": seed}
+                record = {"method": MODELS[name], "labels": labels, "seed": seed}
                 record.update(settings, steps=summary["steps"], **result)
                 record.update(
                     train_images=summary["train_images"],

@@ -1,9 +1,8 @@
-"""What the benchmark scripts share: the MNIST model they time, the timing, the examples
-they run and the result files they keep."""
+"""What the benchmark scripts share: the MNIST model they time, the timing and the result
+files they keep."""
 
 import collections
 import glob
-import importlib.util
 import json
 import os
 import re
@@ -83,15 +82,6 @@ def print_op_times(times, title, most=15):
 
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
-
-
-def load_example(name):
-    """The module `examples/<name>.py` (the examples are scripts, not a package)."""
-    path = os.path.join(ROOT, "examples", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def read_results(path):

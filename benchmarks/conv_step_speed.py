@@ -35,13 +35,15 @@ IMAGES = {"ssl_gan": 300, "supervised": 100}  # classified per step
 
 
 def example_model(size, model, dtype, seed, jit_compile=False):
-    """The example's `model` (`"ssl_gan"` or `"supervised"`) at its default width and
-    rate, without its consistency and balance terms (the GAN step alone)."""
+    """The cats-and-dogs page's `model` (`"ssl_gan"` or `"supervised"`) at its default
+    width and rate, without its consistency and balance terms (the GAN step alone)."""
     import keras
 
+    import keras_sslgan
+
     keras.utils.set_random_seed(seed)
-    example = common.load_example("cats_dogs")
-    built = example.build_models(size, 10_000, 32, 0.0, 0.0, 6e-4, dtype, seed)[model]
+    card = dict(consistency=0.0, balance=0.0, product_dtype=dtype, seed=seed)
+    built = keras_sslgan.recipes.photo_models(size, 10_000, **card)[model]
     if jit_compile:
         built.jit_compile = True
     return built

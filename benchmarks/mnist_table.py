@@ -17,13 +17,13 @@ recorded their settings are read too (`settings_of`).
 With `--budget-seconds N` (an option of the example) every run trains for N wall-clock
 seconds on this machine, its schedule fitted to the steps they allow: the equal-compute
 table, written by method name to the `<!-- mnist-equal-compute -->` block of
-BENCHMARKS.md (with the seconds each method took to 95/98/99% at 100 labels) and the
-`<!-- mnist-summary -->` block of README.md. Those runs are also drawn, under
---docs-dir: EMA test accuracy against seconds from the start per method and label count
-(`mnist_accuracy_over_time.png`), and the generated samples of each method side by side
-(`mnist_samples.png`). Every run of a row makes the steps its first run planned; pass
-`--budget-plan '<a run's "budget" as JSON>'` to give the rows of an ablation the steps of
-their baseline instead.
+BENCHMARKS.md (with the seconds each method took to 95/98/99% at 100 labels), and the
+best current row per method to the `<!-- mnist-front-page -->` block of README.md.
+Those runs are also drawn, under --docs-dir: EMA test accuracy against seconds from the
+start per method and label count (`mnist_accuracy_over_time.png`), and the generated
+samples of each method side by side (`mnist_samples.png`). Every run of a row makes the
+steps its first run planned; pass `--budget-plan '<a run's "budget" as JSON>'` to give
+the rows of an ablation the steps of their baseline instead.
 
 With `--validation N` (an option of the example) the runs hold out the last N training
 images and record the final-epoch EMA accuracy on them: the runs that choose a recipe
@@ -245,6 +245,69 @@ def summary_table(results, defaults, labels=(20, 50, 100, 200)):
     return "\n".join(lines)
 
 
+def front_page_family(row):
+    """The README's row for a `describe` string: the method by name, the consistency
+    term folded in (`FM-GAN` for FM-GAN with or without it), the labels-alone
+    classifier apart from the same classifier with the term."""
+    if row_method(row) == "supervised":
+        with_term = "--consistency-weight " in row
+        return "supervised + Mean Teacher (no GAN)" if with_term else "supervised only"
+    return METHOD_NAMES.get(row_method(row), row_method(row))
+
+
+def current_rows(rows):
+    """`rows` (`describe` strings) less those an identical row of a later version
+    supersedes."""
+    newest = {}
+    for row in rows:
+        version, settings = row.split(", ", 1)
+        number = Version(version.removeprefix("keras_sslgan "))
+        if settings not in newest or number > newest[settings][0]:
+            newest[settings] = (number, row)
+    return {row for _, row in newest.values()}
+
+
+def front_page_table(results, defaults, labels=(20, 100)):
+    """Markdown for README's front page: per method (`front_page_family`), at each of
+    `labels`, the best mean test accuracy of the current equal-compute rows (mean ± std,
+    n, and whether the consistency term made it), beside the published figure; `None`
+    without a budget run."""
+    runs = summary_runs(results, defaults)
+    if not runs:
+        return None
+    rows = current_rows({describe(r, defaults) for r in runs})
+    budgets = " / ".join(sorted({span(r, defaults) for r in runs}))
+    published = {name.split(" (")[0]: values for name, values in PUBLISHED.items()}
+    lines = [
+        "| method | "
+        + " | ".join(f"{n} labels, {budgets} here | {n}, published" for n in labels)
+        + " |",
+        "|---|" + "---:|---:|" * len(labels),
+    ]
+    order = [*METHOD_NAMES.values(), "supervised + Mean Teacher (no GAN)"]
+    for family in sorted({front_page_family(r) for r in rows}, key=order.index):
+        cells = []
+        for n in labels:
+            best = None
+            for row in (r for r in rows if front_page_family(r) == family):
+                accs = [
+                    100 * r["test_accuracy"]
+                    for r in runs
+                    if r["labels"] == n and describe(r, defaults) == row
+                ]
+                if accs and (best is None or np.mean(accs) > best[0]):
+                    best = (np.mean(accs), accs, row)
+            if best is None:
+                cells.append("not run")
+            else:
+                _, accs, row = best
+                term = "--consistency-weight " in row and row_method(row) != "supervised"
+                cells.append(mean_and_spread(accs)[:-1] + (", + Mean Teacher)" if term else ")"))
+            cells.append(published.get(family, {}).get(n, ""))
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def budget_time_table(results, defaults, labels=100, targets=(0.95, 0.98, 0.99)):
     """Markdown: per budget row at `labels`, by method name, the mean seconds from the
     start (on the row's plan, `seconds_from_start`) until the EMA test accuracy first
@@ -320,8 +383,22 @@ def table(results, labels, defaults):
     lines += accuracy_rows(results, labels, defaults, "test_accuracy")
     for name, published in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(published.get(n, "") for n in labels) + " |")
-    lines += ["", time_to_accuracy(results, defaults), "", failed_runs(results, defaults)]
     return "\n".join(lines)
+
+
+def run_details(results, defaults):
+    """Markdown page of every test run: the seconds to 95/98/99% and, for the runs under
+    90%, the test images predicted as each class; the validation runs left out."""
+    results = [r for r in results if not is_validation_run(r, defaults)]
+    return "\n\n".join(
+        [
+            "# Every MNIST run, one by one",
+            "Generated by `benchmarks/mnist_table.py` from `benchmarks/mnist_runs.jsonl`; "
+            "the tables by setting are in [BENCHMARKS.md](../BENCHMARKS.md).",
+            time_to_accuracy(results, defaults),
+            failed_runs(results, defaults),
+        ]
+    )
 
 
 def failed_runs(results, defaults, below=0.9):
@@ -619,10 +696,15 @@ def main(argv=None):
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "mnist_runs.jsonl"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument(
+        "--runs-md",
+        default=os.path.join(ROOT, "benchmarks", "mnist_runs.md"),
+        help="the page of every run's seconds to 95/98/99%% and failed runs' predictions",
+    )
+    parser.add_argument(
         "--readme",
         default=os.path.join(ROOT, "README.md"),
-        help="its `<!-- mnist-summary -->` block, where it has one, gets the budget rows by "
-        "method name",
+        help="its `<!-- mnist-front-page -->` block, where it has one, gets the best current "
+        "budget row per method",
     )
     parser.add_argument("--output-dir", default="outputs/mnist_table")
     parser.add_argument(
@@ -676,9 +758,11 @@ def main(argv=None):
     markdown = table(results, sorted(columns), defaults)
     write_block(markdown, args.benchmarks_md, "mnist-table")
     print(markdown)
-    summary = summary_table(results, defaults)
-    if summary is not None and has_block(args.readme, "mnist-summary"):
-        write_block(summary, args.readme, "mnist-summary")
+    with open(args.runs_md, "w") as f:
+        f.write(run_details(results, defaults) + "\n")
+    front_page = front_page_table(results, defaults)
+    if front_page is not None and has_block(args.readme, "mnist-front-page"):
+        write_block(front_page, args.readme, "mnist-front-page")
     equal_compute = equal_compute_block(results, defaults)
     if equal_compute is not None and has_block(args.benchmarks_md, "mnist-equal-compute"):
         write_block(equal_compute, args.benchmarks_md, "mnist-equal-compute")

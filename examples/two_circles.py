@@ -5,23 +5,13 @@ ignores where the data is. The SSL-GAN's discriminator must also tell the unlabe
 points from generated ones; the generator, trained by feature matching, puts its samples
 around the data, and the class boundary settles in the empty ring between the circles.
 
-    python examples/two_circles.py --output-dir outputs/two_circles
-    python examples/two_circles.py --method triple_gan
-    python examples/two_circles.py --method bad_gan
-    python examples/two_circles.py --method good_bad_gan
+    python examples/two_circles.py --method fm_gan  # or triple_gan, bad_gan, good_bad_gan
 
-`--method triple_gan` trains Triple-GAN instead: its classifier C learns from a pair
-discriminator that has seen the labeled pairs and C's own labels of unlabeled points, and
-from a conditional generator's labeled samples (drawn coloured by the label they were
-generated for). `--method bad_gan` trains Bad GAN: its complement generator is pushed
-out of the data's dense bands (the dashed lines: the density's 10th percentile, above
-which it is penalized) and spread out (pull-away term), within the data's disc (points
-beyond it count as dense): into the gap and the centre; the boundary settles in the gap.
-`--method good_bad_gan` trains both generators around one classifier: Triple-GAN's good
-conditional samples (coloured) and a bad generator's (green). Writes `two_circles.png`
-(`two_circles_<method>.png` for another method): the decision regions of the
-supervised-only classifier and the method's, with the labeled, unlabeled and generated
-points.
+Triple-GAN's conditional samples are drawn coloured by the label they were made for; Bad
+GAN's complement generator is pushed out of the data's dense bands (dashed: the density's
+10th percentile) into the gap; the good-and-bad GAN draws both kinds. Writes
+`two_circles.png` (`two_circles_<method>.png`): the decision regions of the labels-alone
+classifier and of the method's, with the labeled, unlabeled and generated points.
 """
 
 import argparse
@@ -32,32 +22,14 @@ import numpy as np
 
 import keras_sslgan
 
-METHODS = ("supervised", "fm_gan", "triple_gan", "bad_gan", "good_bad_gan")
-# Far above the authors' 1e-4 on MNIST, whose log densities are in the thousands of nats:
-# here they are a few nats, and the term must weigh against feature matching. Chosen
-# among 1, 0.3, 0.1 and 0.01 by where the samples go (BENCHMARKS.md, "Where the
-# generators put their samples on two circles"): at 1 they all flee into the centre.
-BAD_GAN_DENSITY_WEIGHT = 0.3
-RADII = (1.0, 2.0)  # of the two circles (`keras_sslgan.datasets.two_circles`' default)
+METHODS = keras_sslgan.recipes.TWO_CIRCLES_METHODS
 
 
-def train(
-    method="fm_gan",
-    labels_per_class=4,
-    steps=3000,
-    seed=0,
-    batch_size=50,
-    density_weight=BAD_GAN_DENSITY_WEIGHT,
-    support=True,
-):
-    """Trains on the circles with `method`: `"fm_gan"`, `"triple_gan"`, `"bad_gan"`,
-    `"good_bad_gan"` or `"supervised"` (the baseline); `density_weight` is Bad GAN's,
-    and `support` whether its density counts points outside the data's disc as dense
-    (`keras_sslgan.networks.supported_density`).
-
-    Every method uses the same classifier network (from the same initial weights),
-    labels, classifier optimizer and number of steps; the baseline never sees the
-    unlabeled data.
+def train(method="fm_gan", labels_per_class=4, steps=3000, seed=0, batch_size=50, **options):
+    """Trains `method` on the circles (`options`: Bad GAN's `density_weight` and
+    `support`, see `keras_sslgan.recipes.two_circles_model`). Every method has the same
+    classifier network, initial weights, labels, optimizer and number of steps; the
+    baseline never sees the unlabeled points.
 
     Returns:
         `(model, test_accuracy, data)` with `data` a dict of the point sets.
@@ -68,77 +40,11 @@ def train(
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
         x, y, 2 * labels_per_class, seed=seed
     )
-    generator = keras_sslgan.networks.mlp_generator(
-        8, (2,), hidden_units=(128, 128), output_activation=None
-    )
-    discriminator = keras_sslgan.networks.mlp_discriminator(
-        (2,), 2, hidden_units=(128, 128), input_noise=0.0, hidden_noise=0.3, seed=seed
-    )
-    d_optimizer = keras.optimizers.Adam(3e-3, beta_1=0.5)
-    if method == "supervised":
-        model = keras_sslgan.SupervisedBaseline(discriminator, 2, seed=seed)
-        model.compile(c_optimizer=d_optimizer)
-    elif method == "fm_gan":
-        model = keras_sslgan.FeatureMatchingGAN(generator, discriminator, 2, seed=seed)
-        model.compile(d_optimizer=d_optimizer, g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5))
-    elif method in ("triple_gan", "good_bad_gan"):
-        networks = keras_sslgan.networks
-        good_bad = method == "good_bad_gan"
-        three = dict(
-            generator=networks.conditional_mlp_generator(
-                8, 2, (2,), hidden_units=(128, 128), output_activation=None
-            ),
-            discriminator=networks.pair_discriminator(
-                (2,), 2, hidden_units=(128, 128), input_noise=0.0, hidden_noise=0.3, seed=seed + 1
-            ),
-            # The good-and-bad GAN's bad generator matches C's features.
-            classifier_network=(
-                discriminator
-                if good_bad
-                else keras.Model(discriminator.inputs, discriminator.outputs[0])
-            ),
-            num_classes=2,
-            # D sees 2 labeled pairs a step and 4/5 of the unlabeled batch with C's
-            # labels, as in the authors' MNIST script (there 1 and 400 of 500).
-            discriminator_labeled_batch_size=2,
-            pseudo_labeled_fraction=0.8,
-            seed=seed,
-        )
-        optimizers = dict(
-            d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-            c_optimizer=d_optimizer,
-        )
-        if good_bad:
-            model = keras_sslgan.GoodBadGAN(bad_generator=generator, **three)
-            optimizers["b_optimizer"] = keras.optimizers.Adam(3e-3, beta_1=0.5)
-        else:
-            model = keras_sslgan.TripleGAN(**three)
-        model.compile(**optimizers, pseudo_discriminative_start=steps // 3)
-    elif method == "bad_gan":
-        # The density of the unlabeled points: a mixture of Gaussians in the plane.
-        density = keras_sslgan.networks.PCAGaussianMixture.fit(
-            x_unlabeled, pca_dim=2, num_components=16, seed=seed
-        )
-        threshold = float(np.quantile(density(x_unlabeled), 0.1))
-        if support:  # the complement within the data's disc: beyond it counts as dense
-            radius = float(np.quantile(np.linalg.norm(x_unlabeled, axis=1), 0.99))
-            density = keras_sslgan.networks.supported_density(density, threshold, radius)
-        model = keras_sslgan.BadGAN(generator, discriminator, 2, density_model=density, seed=seed)
-        model.compile(
-            d_optimizer=d_optimizer,
-            g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5),
-            pull_away_weight=0.8,
-            density_weight=density_weight,
-            density_threshold=threshold,
-        )
-    else:
-        raise ValueError(f"`method` must be one of {METHODS}. Received: {method!r}")
+    model = keras_sslgan.recipes.two_circles_model(method, x_unlabeled, steps, seed=seed, **options)
     epochs = max(1, steps // (len(x_unlabeled) // batch_size))
     model.fit((x_labeled, y_labeled), x_unlabeled, batch_size=batch_size, epochs=epochs, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
-    data = {"labeled": (x_labeled, y_labeled), "unlabeled": x_unlabeled}
-    return model, float(accuracy), data
+    return model, float(accuracy), {"labeled": (x_labeled, y_labeled), "unlabeled": x_unlabeled}
 
 
 def unconditional_samples(model, n):
@@ -149,13 +55,6 @@ def unconditional_samples(model, n):
     if not isinstance(model, keras_sslgan.TripleGAN) and hasattr(model, "generator"):
         return keras.ops.convert_to_numpy(model.generator(model.sample_latent(n)))
     return None
-
-
-def between_fraction(points, radii=RADII):
-    """The fraction of `points` whose radius lies strictly between the circles' radii:
-    the gap where a complement generator should put its samples."""
-    radius = np.linalg.norm(points, axis=1)
-    return float(np.mean((radius > radii[0]) & (radius < radii[1])))
 
 
 def plot(results, path):
@@ -227,12 +126,12 @@ def main(argv=None):
         print(f"{name}: test accuracy {accuracy:.4f}")
         generated = unconditional_samples(model, 2000)
         if generated is not None:  # where the (bad) generator puts its samples
-            between = between_fraction(generated)
+            between = keras_sslgan.datasets.two_circles.between_fraction(generated)
             accuracies[f"{name}: generated between the circles"] = between
             title += f"\n{between:.0%} of its samples between the circles"
             print(
                 f"{name}: {between:.1%} of 2,000 generated points lie between the circles "
-                f"(radius strictly between {RADII[0]:g} and {RADII[1]:g})"
+                "(radius strictly between 1 and 2)"
             )
         results.append((title, model, data))
     os.makedirs(args.output_dir, exist_ok=True)

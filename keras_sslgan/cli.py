@@ -4,9 +4,25 @@ keras-sslgan export model.keras digits.onnx --format onnx --class-names 0 1 2 ..
 """
 
 import argparse
+import os
 import sys
 
 from keras_sslgan.export import FORMATS, format_of
+
+
+def positive_int(text):
+    """An argparse type: an int >= 1, refused with the value echoed."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1. Received: {text}")
+    return value
+
+
+def folder(text):
+    """An argparse type: the path of an existing folder, refused with the path echoed."""
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"must be a folder. Received: {text!r}")
+    return text
 
 
 def _export(args):

@@ -129,6 +129,32 @@ def confusion_matrix(model, x, y, batch_size=1000):
     return float(np.trace(confusion) / len(y)), confusion
 
 
+def plot_comparison(curves, samples_png, path, title):
+    """Draws validation curves beside a generator's sample grid into the PNG `path`.
+
+    Args:
+        curves: dict from a model's name to its validation accuracy per epoch.
+        samples_png: path of a sample grid (`SampleGrid`'s PNG) or `None` (no panel).
+        path: where the PNG goes.
+        title: str, the curves' title.
+    """
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("Agg")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, accuracy in curves.items():
+        left.plot(np.arange(1, len(accuracy) + 1), accuracy, marker=".", label=name)
+    left.set(xlabel="epoch", ylabel="validation accuracy", title=title)
+    left.legend()
+    if samples_png is not None:
+        right.imshow(plt.imread(samples_png))
+        right.set(title="the generator's samples, last epoch")
+    right.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def tile_images(images, rows):
     """Tiles `(n, h, w, c)` images into one `(rows * h, cols * w, c)` image, row by row
     (`cols = n // rows`; images beyond `rows * cols` are left out)."""

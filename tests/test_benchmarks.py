@@ -312,6 +312,8 @@ def run_table_twice(table, marker, args, tmp_path, capsys):
     md.write_text(f"# B\n\n<!-- {marker} -->\nstale block text\n<!-- /{marker} -->\n\nafter\n")
     args = args + ["--results", str(results), "--benchmarks-md", str(md)]
     args += ["--output-dir", str(tmp_path / "out")]
+    if marker == "mnist-table":
+        args += ["--runs-md", str(tmp_path / "runs.md")]
     table.main(args)
     runs = [json.loads(line) for line in results.read_text().splitlines()]
     capsys.readouterr()
@@ -351,9 +353,10 @@ def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monke
     (run_dir,) = (tmp_path / "out").glob("fm_gan_20_1_*")
     assert (run_dir / "backup" / "epochs.csv").exists()
     assert not (run_dir / "backup" / "state").exists()
+    details = (tmp_path / "runs.md").read_text()
     header = "| labels | seed | run | seconds (epoch) to 95% | seconds (epoch) to 98% |"
-    assert header + " seconds (epoch) to 99% |" in text
-    assert f"| 20 | 1 {row} not in 1 epochs | not in 1 epochs | not in 1 epochs |" in text
+    assert header + " seconds (epoch) to 99% |" in details
+    assert f"| 20 | 1 {row} not in 1 epochs | not in 1 epochs | not in 1 epochs |" in details
 
 
 def test_mnist_table_time_to_accuracy_reads_the_first_epoch_at_the_target(mnist_run, monkeypatch):
@@ -520,6 +523,71 @@ def test_mnist_table_summary_names_the_budget_rows_by_method(mnist_run, monkeypa
     assert lines[3] == "| Triple-GAN | 90.00 (n=1) | not run | not run | not run |"
     assert lines[4].startswith("| FM-GAN (Salimans et al. 2016), published | 83.23 ± 4.52 |")
     assert table.summary_table(runs[3:], defaults) is None
+
+
+def test_mnist_table_front_page_takes_the_best_current_row_per_method(mnist_run, monkeypatch):
+    """README's table: per method and label count the best mean among its current rows
+    (a row of an older version with the same settings is superseded), the consistency
+    term named where it made the best row, and the papers' figure beside it."""
+    table = load_benchmark("mnist_table", monkeypatch)
+    defaults = table.example_defaults(mnist_run)
+
+    def run(method, labels, accuracy, version="0.9.0", **settings):
+        settings = {**defaults, "method": method, "labels": labels, "seed": 0, **settings}
+        settings["budget_seconds"] = 1500.0
+        return {
+            "settings": settings,
+            "labels": labels,
+            "seed": 0,
+            "version": version,
+            "test_accuracy": accuracy,
+        }
+
+    term = {"consistency_weight": 10.0, "translate": 0.1}
+    runs = [
+        run("fm_gan", 100, 0.99, version="0.8.0"),  # superseded by 0.9.0's 0.97
+        run("fm_gan", 100, 0.97),
+        run("fm_gan", 100, 0.95, **term),
+        run("fm_gan", 20, 0.6),
+        run("fm_gan", 20, 0.8, **term),
+        run("supervised", 20, 0.5),
+        run("supervised", 20, 0.85, **term),
+    ]
+    lines = table.front_page_table(runs, defaults).splitlines()
+    assert lines[0] == (
+        "| method | 20 labels, 1500 s here | 20, published | 100 labels, 1500 s here "
+        "| 100, published |"
+    )
+    assert lines[2] == (
+        "| FM-GAN | 80.00 (n=1, + Mean Teacher) | 83.23 ± 4.52 | 97.00 (n=1) | 99.07 ± 0.07 |"
+    )
+    assert lines[3] == "| supervised only | 50.00 (n=1) |  | not run |  |"
+    assert lines[4] == "| supervised + Mean Teacher (no GAN) | 85.00 (n=1) |  | not run |  |"
+    assert len(lines) == 5
+    assert table.front_page_table(runs[:0], defaults) is None
+
+
+def test_small_tables_come_from_their_records(monkeypatch):
+    tables = load_benchmark("tables", monkeypatch)
+    speed = [
+        {"machine": "m", "date": "d", "label": f"{when} round {n}", "ms_per_step": {"a": [n]}}
+        for n in (1, 2)
+        for when in ("before", "after")
+    ] + [{"machine": "m", "date": "d", "label": "threads", "ms_per_step": {"b": [3.0, 1.0, 2.0]}}]
+    lines = tables.speed_table(speed).splitlines()
+    assert lines[2:] == [
+        "| m, d, after round 2 | a | 2.0 | 2.0 |",
+        "| m, d, threads | b | 2.0 | 3.0, 1.0, 2.0 |",
+    ]
+    common = {"machine": "m", "outputs_in_float32": True, "commit": "c"}
+    bfloat16 = [
+        dict(common, product_dtype="bfloat16", seed=0, test_accuracy=0.9),
+        dict(common, product_dtype="bfloat16", seed=0, test_accuracy=0.8),  # the last counts
+        dict(common, product_dtype="bfloat16", seed=1, test_accuracy=0.9),
+    ]
+    assert tables.bfloat16_table(bfloat16).splitlines()[2] == (
+        "| bfloat16 | yes | c | m | 80.00 | 90.00 | 85.00 |"
+    )
 
 
 def test_mnist_table_equal_compute_block_orders_methods_and_times_the_seeds(mnist_run, monkeypatch):

@@ -65,7 +65,7 @@ def test_bad_gans_complement_generator_fills_the_gap_more_than_fm_gans_generator
         for seed in (0, 1, 2):
             model, accuracy, _ = two_circles.train(method, steps=3000, seed=seed)
             samples = two_circles.unconditional_samples(model, 2000)
-            fractions[method, seed] = two_circles.between_fraction(samples)
+            fractions[method, seed] = keras_sslgan.datasets.two_circles.between_fraction(samples)
             assert accuracy >= 0.99
     print(fractions)
     for seed in (0, 1, 2):
@@ -75,12 +75,11 @@ def test_bad_gans_complement_generator_fills_the_gap_more_than_fm_gans_generator
 
 
 def test_two_circles_between_fraction_counts_radii_strictly_inside_the_gap():
-    two_circles = load_example("two_circles")
     radii = np.array([0.5, 0.999, 1.5, 1.99, 2.001, 3.0])
     angles = np.linspace(0, 2 * np.pi, len(radii), endpoint=False)
     points = np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=1)
-    assert two_circles.between_fraction(points) == pytest.approx(2 / 6)
-    assert two_circles.between_fraction(points, (0.4, 3.5)) == 1.0
+    assert keras_sslgan.datasets.two_circles.between_fraction(points) == pytest.approx(2 / 6)
+    assert keras_sslgan.datasets.two_circles.between_fraction(points, (0.4, 3.5)) == 1.0
 
 
 @pytest.mark.slow
@@ -202,8 +201,10 @@ def test_cats_dogs_example_tells_the_tale_end_to_end(data_dir, tmp_path, capsys)
     probabilities = session.run(None, {session.get_inputs()[0].name: images})[0]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     for bad, message in [
-        (["--extra-unlabeled", str(tmp_path / "missing")], "--extra-unlabeled must be a folder"),
-        (["--labels", "0"], "--labels must be at least 1. Received: 0"),
+        (["--extra-unlabeled", str(tmp_path / "missing")], "--extra-unlabeled: must be a folder"),
+        (["--labels", "0"], "--labels: must be at least 1. Received: 0"),
+        (["--width", "0"], "--width: must be at least 1. Received: 0"),
+        (["--verbose", "loud"], "--verbose: invalid choice: 'loud'"),
     ]:
         with pytest.raises(SystemExit):
             cats_dogs.main(args + bad)
@@ -217,7 +218,9 @@ def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_pa
     import onnxruntime
 
     cats_dogs = load_example("cats_dogs")
-    models = cats_dogs.build_models(16, 10, 8, 10.0, 1.0, 6e-4, "float32", 0)
+    models = keras_sslgan.recipes.photo_models(
+        16, 10, width=8, consistency=10.0, balance=1.0, product_dtype="float32", seed=0
+    )
     networks = [
         models["ssl_gan"].discriminator,
         models["consistency"].classifier_network,
@@ -247,6 +250,8 @@ def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_pa
             models=("consistency",),
         )
     assert list(summary["results"]) == ["consistency"] and summary["exported"] == "consistency"
+    with pytest.raises(TypeError, match="learnig_rate"):  # a typo is refused, not recorded
+        cats_dogs.run(photos, learnig_rate=1e9)
     assert summary["steps"] == 3  # 40 photos, 4 for validation, 36 in batches of 10
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
     images = np.random.default_rng(1).uniform(0, 255, (4, 16, 16, 3)).astype("float32")

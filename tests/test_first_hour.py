@@ -147,7 +147,7 @@ def test_readme_quickstart_runs_as_written(data_dir, tmp_path, monkeypatch):
     block = code_blocks(section(read("README.md"), "## Quickstart"), "python")[0]
     assert block.count("epochs=") == 1
     tiny = re.sub(r"epochs=\d+", "epochs=1, steps_per_epoch=2", block)
-    monkeypatch.setenv("KERAS_SSLGAN_DATA", data_dir)
+    monkeypatch.setenv("KERAS_SSLGAN_DATA", os.path.abspath(data_dir))
     monkeypatch.chdir(tmp_path)
     namespace = {}
     exec(compile(textwrap.dedent(tiny), "README.md quickstart", "exec"), namespace)
@@ -156,3 +156,43 @@ def test_readme_quickstart_runs_as_written(data_dir, tmp_path, monkeypatch):
     for name in os.listdir(tmp_path):
         assert os.path.getsize(tmp_path / name) > 0
     assert len(os.listdir(tmp_path)) >= 2  # the model and the exported classifier
+
+
+def github_anchor(heading):
+    """The anchor GitHub gives a markdown heading."""
+    text = heading.lstrip("#").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_relative_links_of_readme_and_docs_resolve():
+    """Every relative link of README.md, BENCHMARKS.md, CHANGELOG.md and docs/ points at
+    a file of the repository, and its #anchor at a heading of that file."""
+    pages = ["README.md", "BENCHMARKS.md", "CHANGELOG.md"]
+    for folder, _, files in os.walk(os.path.join(ROOT, "docs")):
+        pages += [
+            os.path.relpath(os.path.join(folder, name), ROOT)
+            for name in files
+            if name.endswith(".md")
+        ]
+    checked = 0
+    for page in pages:
+        text = re.sub(r"```.*?```", "", read(page), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = os.path.normpath(os.path.join(os.path.dirname(page), path)) if path else page
+            assert os.path.exists(os.path.join(ROOT, resolved)), f"{page}: {target}"
+            if anchor:
+                headings = [line for line in read(resolved).splitlines() if line.startswith("#")]
+                anchors = {github_anchor(h) for h in headings}
+                assert anchor in anchors, f"{page}: {target} (no such heading)"
+            checked += 1
+    assert checked >= 30
+
+
+def test_readme_is_a_front_page():
+    readme = read("README.md")
+    assert len(readme.splitlines()) <= 200
+    for guide in ("docs/photos.md", "docs/deployment.md"):  # two clicks from the README
+        assert f"]({guide})" in readme

@@ -60,3 +60,24 @@ def test_folders_that_would_train_on_nothing_name_the_folder_or_file(photos):
         image_folders.load_unlabeled_folder(photos / "empty", 8)
     with pytest.raises(ValueError, match=r"image_size=\(8, 0\)"):
         image_folders.load_unlabeled_folder(photos / "unlabeled", (8, 0))
+
+
+def test_train_test_folders_keep_a_given_split_or_hold_out_a_seeded_fraction(tmp_path):
+    for split, colour in [("train", (200, 0, 0)), ("test", (0, 0, 200))]:
+        for name in ("cats", "dogs"):
+            write_image(tmp_path / "given" / split / name / f"{name}.png", colour)
+    (x, y), (x_test, y_test), names = image_folders.load_train_test_folders(tmp_path / "given", 4)
+    assert names == ["cats", "dogs"] and y.tolist() == y_test.tolist() == [0, 1]
+    assert np.all(x[:, 2, 2, 0] == 200) and np.all(x_test[:, 2, 2, 2] == 200)  # not mixed
+
+    for i in range(8):  # 8 photos, the i-th of brightness 10 i, in two classes
+        write_image(tmp_path / "one" / ("cats", "dogs")[i % 2] / f"{i}.png", (10 * i, 0, 0))
+    split = image_folders.load_train_test_folders(tmp_path / "one", 4, seed=3)
+    (x, y), (x_test, y_test), _ = split
+    assert (len(x), len(x_test)) == (6, 2)  # a quarter held out
+    train, test = set(x[:, 0, 0, 0].tolist()), set(x_test[:, 0, 0, 0].tolist())
+    assert not train & test and train | test == {10 * i for i in range(8)}
+    again = image_folders.load_train_test_folders(tmp_path / "one", 4, seed=3)
+    np.testing.assert_array_equal(again[1][0], x_test)  # the seed fixes the held-out draw
+    with pytest.raises(ValueError, match=r"`test_fraction` must be in \(0, 1\). Received: 1.5"):
+        image_folders.load_train_test_folders(tmp_path / "one", 4, test_fraction=1.5)

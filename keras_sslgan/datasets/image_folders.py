@@ -119,3 +119,32 @@ def load_unlabeled_folder(folder, image_size):
             f"Received: folder={folder!r}"
         )
     return _read(files, image_size)
+
+
+def load_train_test_folders(folder, image_size, class_names=None, test_fraction=0.25, seed=0):
+    """`(x_train, y_train), (x_test, y_test), class_names` of a labeled photo folder.
+
+    A folder with `train/` and `test/` inside it (each with one sub-folder per class)
+    gives its own split; any other folder of class sub-folders is split here, its last
+    `test_fraction` in a permutation drawn by `seed` held out for test.
+
+    Args:
+        folder: str, as for `load_labeled_folder`, or holding `train/` and `test/`.
+        image_size: int or `(height, width)`.
+        class_names: list or `None`, as for `load_labeled_folder`.
+        test_fraction: float in (0, 1), the photos held out when the folder has no
+            `test/`.
+        seed: int, of the held-out draw.
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"`test_fraction` must be in (0, 1). Received: {test_fraction!r}")
+    _check_folder(folder, "folder")
+    if os.path.isdir(os.path.join(folder, "train")) and os.path.isdir(os.path.join(folder, "test")):
+        x, y, names = load_labeled_folder(os.path.join(folder, "train"), image_size, class_names)
+        x_test, y_test, _ = load_labeled_folder(os.path.join(folder, "test"), image_size, names)
+        return (x, y), (x_test, y_test), names
+    x, y, names = load_labeled_folder(folder, image_size, class_names)
+    order = np.random.default_rng(seed).permutation(len(x))
+    cut = len(x) - max(int(len(x) * test_fraction), 1)
+    train, test = order[:cut], order[cut:]
+    return (x[train], y[train]), (x[test], y[test]), names

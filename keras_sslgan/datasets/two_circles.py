@@ -28,3 +28,10 @@ def load_data(num_points=2000, radii=(1.0, 2.0), noise=0.1, seed=0):
     x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
     x += rng.normal(0, noise, x.shape)
     return x.astype("float32"), y.astype("int32")
+
+
+def between_fraction(points, radii=(1.0, 2.0)):
+    """The fraction of `points` (`(n, 2)`) whose radius lies strictly between `radii`:
+    the gap between the circles, where a complement generator should put its samples."""
+    radius = np.linalg.norm(np.asarray(points), axis=1)
+    return float(np.mean((radius > radii[0]) & (radius < radii[1])))

@@ -274,15 +274,14 @@ def check_networks(**networks):
 
 def warn_float16_without_gpu(network, player):
     """Warns when `network` computes in float16 but TensorFlow sees no GPU: on a CPU
-    TensorFlow fuses a float16 matrix product with its bias into a kernel that ran about
-    1,000x slower than float32 on an Intel Xeon (BENCHMARKS.md, "float16 on a CPU")."""
+    TensorFlow fuses a float16 matrix product with its bias into a kernel orders of
+    magnitude slower than float32 (docs/gpu.md)."""
     if network.dtype_policy.compute_dtype != "float16" or tf.config.list_physical_devices("GPU"):
         return
     warnings.warn(
         f"The {player} computes in float16 (dtype policy {network.dtype_policy.name!r}) but "
-        "TensorFlow sees no GPU. On CPUs TensorFlow's float16 dense layers can be 1,000x "
-        "slower than float32 (a 100x784 by 784x1000 product with bias on an Intel Xeon: 1.6 s "
-        "against 1.4 ms). Use float32 on CPUs, or bfloat16 products where the processor has "
-        "bfloat16 arithmetic (keras_sslgan.networks.with_product_dtype).",
+        "TensorFlow sees no GPU. On CPUs TensorFlow's float16 dense layers can be orders of "
+        "magnitude slower than float32. Use float32 on CPUs, or bfloat16 products where "
+        "the processor has bfloat16 arithmetic (keras_sslgan.networks.with_product_dtype).",
         stacklevel=3,
     )

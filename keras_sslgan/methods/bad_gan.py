@@ -36,10 +36,7 @@ class BadGAN(FeatureMatchingGAN):
     `L_ld` the low-density term by the frozen `density_model` (formulas in
     `keras_sslgan.losses`), evaluated on its steps only (its log, `low_density_loss`, is
     0 on the others). The pull-away and low-density terms are computed on the global
-    batch under `tf.distribute`. The authors' MNIST run is FM-GAN's with `density_weight`
-    1e-4 after step 9,000 on a random 10% of steps (here: every 10th, the same rate, made
-    reproducible), with a PixelCNN++ as the density model; their SVHN run adds
-    `entropy_weight` 0.1, `pull_away_weight` 0.8 and the L1 distance.
+    batch under `tf.distribute`. The authors' settings are `recipes.DAI_MNIST`.
 
     Args:
         generator, discriminator, num_classes, head, latent_distribution,

@@ -37,13 +37,7 @@ class GoodBadGAN(TripleGAN):
       absolute distance of the means) plus `pull_away_weight` x the pull-away term on
       its batch (global under `tf.distribute`).
 
-    Choices where the paper is silent: the update order (Triple-GAN's D, G, C, then B
-    against the updated C, as Bad GAN's generator follows its discriminator); C's real
-    examples in the real/fake loss are its own part of the unlabeled batch (D's
-    pseudo-labeled part stays D's); B matches the features of the whole unlabeled
-    batch; B's noise has the latent distribution of G's; C's batch-norm moving
-    statistics (the ones it is evaluated with) move with real examples only: its passes
-    over B's samples, and its passes in B's update, leave them as they are.
+    Where the paper is silent, the choices made are listed in docs/methods.md.
 
     Args:
         generator: `keras.Model` G, `[noise, labels]` -> examples.
@@ -61,22 +55,7 @@ class GoodBadGAN(TripleGAN):
 
     Example:
     ```python
-    networks = keras_sslgan.networks
-    model = keras_sslgan.GoodBadGAN(
-        generator=networks.conditional_mlp_generator(100, 10, (28, 28, 1)),
-        bad_generator=networks.mnist_generator(),
-        discriminator=networks.pair_discriminator((28, 28, 1), 10),
-        classifier_network=networks.mnist_mlp_classifier(return_features=True),
-        num_classes=10,
-        preprocessing=keras.layers.Rescaling(1 / 255),
-        seed=0,
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        c_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, use_ema=True),
-        b_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-    )
+    model = keras_sslgan.recipes.good_bad_mnist("mlp")  # Triple-GAN's card, and B
     model.fit((x_labeled, y_labeled), x_unlabeled, epochs=10)
     ```
 

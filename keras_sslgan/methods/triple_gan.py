@@ -24,77 +24,46 @@ LABEL_EXPECTATIONS = settings.LABEL_EXPECTATIONS
 class TripleGAN(SemiSupervisedGAN):
     """Triple-GAN: classifier C, conditional generator G and pair discriminator D.
 
-    Each training step updates D, then G, then C (the authors' order), with
-    `alpha` the generator's share of the fakes and C's `1 - alpha`:
+    Each step updates D, then G, then C (the authors' order); `alpha` is G's share of
+    the fakes and `1 - alpha` C's:
 
     - D on `L_D = E_real[-log D(x, y)] + alpha E_G[-log(1 - D(G(z, y), y))]
-      + (1 - alpha) E_u E_{y ~ C}[-log(1 - D(x, y))]`
-      (`losses.pair_discriminator_loss`). The real pairs are the labeled pairs and, as
-      in the authors' code, part of the unlabeled batch with C's most probable labels.
-    - G on `alpha E_G[-log D(G(z, y), y)]` (`losses.pair_generator_loss`), with the
-      labels `y` balanced over the classes.
-    - C on `(1 - alpha) E_u E_{y ~ C}[-log D(x, y)] + CE(labeled)
-      + entropy_weight H(C(x_u)) + balance_weight L_bal(C(x_u))
-      + pseudo_discriminative_weight CE(C(G(z, y)), y)` (the last term, R_P, from
-      step `pseudo_discriminative_start` on), plus the network's own losses (weight
-      decay).
+      + (1 - alpha) E_u E_{y ~ C}[-log(1 - D(x, y))]` (`losses.pair_discriminator_loss`);
+      its real pairs are the labeled pairs and, as in the authors' code, the last
+      `pseudo_labeled_fraction` of the unlabeled batch with C's most probable labels.
+    - G on `alpha E_G[-log D(G(z, y), y)]` (`losses.pair_generator_loss`), labels balanced.
+    - C on `(1 - alpha) E_u E_{y ~ C}[-log D(x, y)] + CE(labeled) + entropy_weight
+      H(C(x_u)) + balance_weight L_bal(C(x_u)) + pseudo_discriminative_weight
+      CE(C(G(z, y)), y)` (R_P, from step `pseudo_discriminative_start` on).
 
-    The unlabeled batch is split: its first part is C's (its adversarial, entropy and
-    balance terms, and D's fake pairs of C), its last `pseudo_labeled_fraction` is D's
-    real pairs with C's labels. The expectation over C's label is taken at C's most
-    probable label (`label_expectation="argmax"`, the authors' MNIST choice: D's fake
-    term unweighted, C's weighted by `p_C(y*|x)`) or over all K labels
-    (`"integrate"`, K discriminator passes per example). C's labels come from its
-    training-mode pass (noise and dropout on), as in the authors' code. Measured on MNIST
-    (BENCHMARKS.md): with `pseudo_labeled_fraction=0` D soon rejects every pair of C, and
-    the argmax form then rewards an unsure C (`p_max` falls); the exact sum cannot be
-    lowered that way.
-
-    `predict`, `evaluate`, `classifier` and export use C (the moving average of its
-    weights after `fit` if its optimizer has `use_ema=True`). `pretrain_classifier`
-    trains C alone first, on the labels and the unlabeled entropy and balance terms.
+    C's label is its most probable (`label_expectation="argmax"`, the authors' MNIST
+    choice) or all K (`"integrate"`). `predict`, `evaluate`, `classifier` and export use
+    C (its moving average if its optimizer has `use_ema=True`).
 
     Args:
         generator: `keras.Model` G, `[noise (batch, latent_dim), labels (batch,)]` ->
-            examples (`keras_sslgan.networks.conditional_mlp_generator`).
+            examples (`networks.conditional_mlp_generator`).
         discriminator: `keras.Model` D, `[examples, labels (batch,)]` -> `(batch, 1)`
-            logits of "a real pair" (`keras_sslgan.networks.pair_discriminator`).
+            logits of "a real pair" (`networks.pair_discriminator`).
         classifier_network: `keras.Model` C, examples -> `(batch, K)` logits, or
-            `[logits, ...]` (`keras_sslgan.networks.mnist_mlp_classifier`,
-            `mnist_conv_classifier`).
+            `[logits, ...]` (`networks.mnist_mlp_classifier`, `mnist_conv_classifier`).
         num_classes: int, K.
         latent_distribution: `"uniform"` (in [0, 1), as the authors) or `"normal"`.
-        generated_batch_size: int or `None`, G's pairs per step (per replica); `None`
-            uses the unlabeled batch size.
-        discriminator_labeled_batch_size: int or `None`, how many of the step's labeled
-            pairs D sees as real (the first ones; per replica). `None`: all. The authors
-            show D `max(labels / 100, 1)` labeled pairs per step, so that D sees each
-            labeled example about as often as each unlabeled one.
-        pseudo_labeled_fraction: float in [0, 1), the part of the unlabeled batch D
-            sees as real pairs with C's labels (the authors': 400 of 500, 0.8). 0 is
-            the paper's game, with the labeled pairs D's only real ones.
-        initialize_discriminator: bool, whether `fit` sets D's weight-normalized
-            layers from data before the first step, as C's (the authors' MNIST code
-            initializes no layer of D: `False`).
+        generated_batch_size: int or `None` (the unlabeled batch), G's pairs per step
+            and replica.
+        discriminator_labeled_batch_size: int or `None` (all), the labeled pairs per
+            step and replica that D sees as real (the authors: `max(labels / 100, 1)`).
+        pseudo_labeled_fraction: float in [0, 1), the part of the unlabeled batch D sees
+            as real pairs with C's labels (the authors' 0.8; 0 is the paper's game).
+        initialize_discriminator: bool, whether `fit` sets D's weight-normalized layers
+            from data before the first step (the authors' MNIST code: `False`).
         preprocessing: `keras.layers.Layer` or `None`, applied to real data.
         seed: int or `None`. Seed of the noise and of the data order.
         **kwargs: base model arguments (`name`, ...).
 
     Example:
     ```python
-    model = keras_sslgan.TripleGAN(
-        generator=keras_sslgan.networks.conditional_mlp_generator(100, 10, (28, 28, 1)),
-        discriminator=keras_sslgan.networks.pair_discriminator((28, 28, 1), 10),
-        classifier_network=keras_sslgan.networks.mnist_conv_classifier(),
-        num_classes=10,
-        preprocessing=keras.layers.Rescaling(1 / 255),
-        seed=0,
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        c_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, use_ema=True, ema_momentum=0.99),
-    )
+    model = keras_sslgan.recipes.li_mnist("conv", labels=100)  # the authors' card
     model.pretrain_classifier((x_labeled, y_labeled), x_unlabeled, epochs=5)
     model.fit((x_labeled, y_labeled), x_unlabeled, epochs=10)
     probabilities = model.predict(x_test)

@@ -25,12 +25,8 @@ class Dropout(keras.layers.Dropout):
     input through. When `rate * 2**b` is an integer for `b` = 1, 2 or 4 (rates such as
     0.5, 0.25, 0.125, 0.75), each decision reads `b` random bits and drops its element
     when their value is below `rate * 2**b`, so that one integer draw of 16 bits makes
-    `16 / b` decisions where Keras draws one float uniform per element. On a 2-core CPU
-    (beside a training run) a rate-0.5 dropout's forward and backward pass on 300 x 16 x
-    16 x 64 values took 22 ms against Keras' 36 (0.25: 24 against 34; 0.125: 28 against
-    34; with 8 bits per decision it was slower than Keras', so other rates use Keras'
-    draw, as does a `noise_shape`). In the conv steps of cats vs dogs the difference is
-    inside the spread between processes (BENCHMARKS.md, "Speed of the conv step").
+    `16 / b` decisions where Keras draws one float uniform per element. Other rates use
+    Keras' draw (8 bits per decision were slower than it), as does a `noise_shape`.
 
     Args:
         rate: float in [0, 1), the fraction of the inputs to drop.

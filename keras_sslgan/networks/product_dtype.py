@@ -94,8 +94,8 @@ def with_product_dtype(network, product_dtype, outputs_in_float32=True):
     in float32. With `outputs_in_float32` (the default) the layers that make the
     network's outputs keep float32 (`output_product_layers`: a generator's pixel layer,
     a discriminator's logits and feature layers): with its pixel layer in bfloat16 the
-    MNIST generator broke its game at epoch 9-14 of a 20-epoch run, in float32 it did not
-    (BENCHMARKS.md, "bfloat16 products"). `"float32"` gives every product layer the
+    MNIST generator broke its game on one seed of four, in float32 it did not
+    (docs/bfloat16.md). `"float32"` gives every product layer the
     float32 policy (what `export_classifier` writes). Every other layer keeps its config.
     The copy has `network`'s weights, so a trained network can be converted too.
 

@@ -20,9 +20,7 @@ class FusedAdam(keras.optimizers.Adam):
     `ResourceApplyAdam` computes the same three lines in one pass. The moving average
     `a = mu a + (1 - mu) x` (4 passes in Keras) is computed as `a -= (1 - mu)(a - x)`
     (`ResourceApplyGradientDescent`; 2 passes), `mu = 0` at the first step as in Keras.
-    The results equal Keras' up to float rounding (tested); for the MNIST
-    discriminator's 1.5 M parameters the update with its average took about 0.45x the
-    time of Keras' on a 2-core CPU (BENCHMARKS.md, "Speed of the MNIST training step").
+    The results equal Keras' up to float rounding (tested), in fewer passes over memory.
 
     Variables of other dtypes than float32 and float64, sparse gradients and
     `amsgrad=True` take Keras' update. The kernel is TensorFlow's: this optimizer needs

@@ -54,13 +54,12 @@ LI_MNIST = {
 # 500 unlabeled and min(100, labels) labeled; `TripleGAN.pretrain_classifier`'s defaults).
 LI_MNIST_RUN = {"epochs": 1000, "pretrain_epochs": 30}
 
-# Our CPU budget (1,500 s: BENCHMARKS.md, "The equal-compute table"): the authors'
+# Our CPU budget (1,500 s, the equal-compute table's): the authors'
 # networks and optimizers, with a schedule that ends with the budget (the rates fall
 # linearly to zero over the last third, R_P from 30% of the steps: the authors' epoch 300
 # of 1,000), Keras' epsilon, and G's batch of 50 (with `--batch-size 100
 # --labeled-batch-size 50 --discriminator-labeled-batch-size 1 --pretrain-epochs 3` in
-# the example). G's batch of 200 makes the MLP step 1.8x slower for no gain at equal
-# steps (BENCHMARKS.md, "Triple-GAN's generator: what the authors' settings change").
+# the example). G's batch of 200 made the MLP step dearer for no gain at equal steps.
 LI_MNIST_BUDGET = {
     **LI_MNIST,
     "adam_epsilon": 1e-7,

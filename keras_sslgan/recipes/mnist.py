@@ -1,5 +1,5 @@
 """Any method on MNIST at a CPU budget: the card each method runs on in the examples and
-the equal-compute table (BENCHMARKS.md), with the consistency settings chosen on the
+the equal-compute table, with the consistency settings chosen on the
 validation split."""
 
 import keras

@@ -31,8 +31,7 @@ SALIMANS_MNIST = {
 SALIMANS_MNIST_RUN = {"batch_size": 100, "epochs": 300}
 
 # Where our CPU budget (20 epochs, or 1,500 s) is better served, chosen on a validation
-# split (BENCHMARKS.md, "Adam's epsilon, compared on a validation split": 97.02% against
-# the reference settings' 92.03% after 20 epochs): Dai et al.'s generator optimizer
+# split (docs/notes/2026-12-06-studies.md): Dai et al.'s generator optimizer
 # (kimiyoung/ssl_bad_gan, mnist_trainer.py: Adam(1e-3, betas=(0.0, 0.9999))), their
 # beta_2 for the discriminator too, Keras' epsilon, a shorter EMA, and the rates falling
 # to zero over the last third (Dai et al.'s schedule).

@@ -1,0 +1,163 @@
+"""BENCHMARKS.md's smaller tables, generated from their records.
+
+The MNIST tables are `mnist_table.py`'s and the cats-vs-dogs test table
+`cats_dogs_table.py`'s; this script writes the rest, each between its markers
+(`<!-- NAME -->` ... `<!-- /NAME -->`):
+
+- `speed-conv-step` (`conv_step_runs.jsonl`) and `speed-pytorch-step`
+  (`pytorch_step_runs.jsonl`): median ms per step of each setting, with every
+  process or round;
+- `bfloat16-accuracy` (`bfloat16_runs.jsonl`): the main job's test accuracy per seed
+  in each product dtype;
+- `mnist-consistency-validation` (`mnist_consistency_validation_runs.jsonl`) and
+  `cats-dogs-validation` (`cats_dogs_validation_runs.jsonl`): the runs that chose
+  settings, with their final validation accuracy;
+- `mnist-reference-budget` (`reference_runs.jsonl`): FM-GAN at the published budget.
+
+    python benchmarks/tables.py
+"""
+
+import argparse
+import os
+import re
+
+import numpy as np
+from common import ROOT, read_results, write_block
+
+
+def records(name, folder):
+    return read_results(os.path.join(folder, f"{name}.jsonl"))
+
+
+def current_speed_records(runs):
+    """Of records labelled `before round N` / `after round N`, the latest round's
+    `after`; every other record as it is."""
+    rounds = [int(m.group(1)) for r in runs if (m := re.search(r"round (\d+)", r.get("label", "")))]
+    last = f"after round {max(rounds)}" if rounds else None
+    return [r for r in runs if "round" not in r.get("label", "") or r["label"] == last]
+
+
+def speed_table(runs):
+    """`| record | setting | median ms per step | each process or round |`."""
+    lines = [
+        "| machine, date, record | setting | median ms/step | each process or round |",
+        "|---|---|---:|---|",
+    ]
+    for run in current_speed_records(runs):
+        where = f"{run['machine']}, {run['date']}" + (f", {run['label']}" if "label" in run else "")
+        for setting, values in run["ms_per_step"].items():
+            each = ", ".join(f"{v:.1f}" for v in values)
+            lines.append(f"| {where} | {setting} | {np.median(values):.1f} | {each} |")
+    return "\n".join(lines)
+
+
+def bfloat16_table(runs):
+    """The main job's test accuracy per seed, per product dtype and commit (a seed run
+    twice at one commit counts once: the last record)."""
+    groups = {}
+    for run in runs:
+        kind = (run["product_dtype"], run["outputs_in_float32"], run["commit"], run["machine"])
+        groups.setdefault(kind, {})[run["seed"]] = 100 * run["test_accuracy"]
+    seeds = sorted({run["seed"] for run in runs})
+    lines = [
+        "| products | outputs in float32 | commit | machine | "
+        + " | ".join(f"seed {s}" for s in seeds)
+        + " | mean |",
+        "|---|---|---|---|" + "---:|" * (len(seeds) + 1),
+    ]
+    for (dtype, outputs, commit, machine), by_seed in groups.items():
+        cells = [f"{by_seed[s]:.2f}" if s in by_seed else "" for s in seeds]
+        outputs = {None: "(all float32)", True: "yes", False: "no"}[outputs]
+        mean = np.mean(list(by_seed.values()))
+        lines.append(
+            f"| {dtype} | {outputs} | {commit} | {machine} | {' | '.join(cells)} | {mean:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+CONSISTENCY_SETTINGS = (
+    "classifier",
+    "consistency_weight",
+    "translate",
+    "balance_weight",
+    "entropy_weight",
+    "consistency_rampup",
+    "budget_seconds",
+)
+
+
+def mnist_consistency_validation_table(runs):
+    """One row per validation run: method, labels, the consistency settings, the final
+    validation accuracy (never the test accuracy: these runs choose settings)."""
+    lines = [
+        "| method | labels | " + " | ".join(CONSISTENCY_SETTINGS) + " | validation |",
+        "|---|---:|" + "---:|" * (len(CONSISTENCY_SETTINGS) + 1),
+    ]
+    for run in runs:
+        settings = run.get("settings", {})
+        cells = [str(settings.get(name, "")) for name in CONSISTENCY_SETTINGS]
+        lines.append(
+            f"| {run['method']} | {run['labels']} | {' | '.join(cells)} | "
+            f"{100 * run['validation_accuracy']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def cats_dogs_validation_table(runs):
+    """One row per validation run of the cats-vs-dogs page: the model, its settings and
+    the last epoch's validation accuracy."""
+    names = ("labels", "image_size", "epochs", "consistency", "balance", "product_dtype")
+    lines = [
+        "| data | model | " + " | ".join(names) + " | final validation |",
+        "|---|---|" + "---:|" * (len(names) + 1),
+    ]
+    for run in runs:
+        cells = [str(run.get(name, "")) for name in names]
+        lines.append(
+            f"| {run['data']} | {run['method']} | {' | '.join(cells)} | "
+            f"{100 * run['val_accuracy'][-1]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def reference_table(runs):
+    """FM-GAN at the authors' budget: labels, epochs, steps, validation and test."""
+    lines = [
+        "| method | labels | epochs | steps | hours | validation | test |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        hours = run["train_seconds"] / 3600
+        lines.append(
+            f"| {run['method']} | {run['labels']} | {run['epochs']} | {run['steps']} | "
+            f"{hours:.1f} | {100 * run['validation_accuracy']:.2f} | "
+            f"{100 * run['test_accuracy']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+BLOCKS = {
+    "speed-conv-step": ("conv_step_runs", speed_table),
+    "speed-pytorch-step": ("pytorch_step_runs", speed_table),
+    "bfloat16-accuracy": ("bfloat16_runs", bfloat16_table),
+    "mnist-consistency-validation": (
+        "mnist_consistency_validation_runs",
+        mnist_consistency_validation_table,
+    ),
+    "cats-dogs-validation": ("cats_dogs_validation_runs", cats_dogs_validation_table),
+    "mnist-reference-budget": ("reference_runs", reference_table),
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", default=os.path.join(ROOT, "benchmarks"))
+    parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    for marker, (name, make) in BLOCKS.items():
+        write_block(make(records(name, args.records)), args.benchmarks_md, marker)
+        print(f"wrote the {marker} block of {args.benchmarks_md}")
+
+
+if __name__ == "__main__":
+    main()
