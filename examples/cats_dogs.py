@@ -1,16 +1,14 @@
 """Cats vs dogs with 100 labeled photos: what the unlabeled photos are worth.
 
-Reads a folder of `cats/` and `dogs/` (or of `train/` and `test/` holding them), draws
-`--labels` balanced labeled photos, keeps every training photo as unlabeled, and trains
-from the same initial weights the SSL-GAN (FM-GAN with a class-balance term) and the
-same network on the labels alone. Prints both test accuracies and the gap, draws both
-validation curves beside the generator's samples (`comparison.png`) and exports the
-model with the better validation accuracy to ONNX.
+Reads `cats/` and `dogs/` photos (a folder, with `train/` and `test/` if it has a test
+split, or a TensorFlow Datasets name), draws `--labels` balanced labeled photos, keeps
+every training photo as unlabeled, and trains from the same initial weights the SSL-GAN
+(FM-GAN with a class-balance term) and the same network on the labels alone. Prints
+both test accuracies, draws the validation curves beside the generator's samples
+(`comparison.png`) and exports the better model (on validation) to ONNX.
 
     python examples/cats_dogs.py --data-dir ../shared/data/cats_dogs/cifar10_catdog
-
-The default, 32 px for 30 epochs, takes about 13 minutes on 2 CPU cores; on a GPU train
-longer and larger (`--epochs 300 --image-size 64 --dtype-policy mixed_float16`).
+    python examples/cats_dogs.py --tfds cats_vs_dogs  # the 23,262 photos of TFDS
 """
 
 import argparse
@@ -31,8 +29,10 @@ NAMES = {"ssl_gan": "SSL-GAN", "consistency": "consistency only", "supervised": 
 
 
 def run(
-    data_dir,
+    data_dir=None,
     *,
+    tfds=None,
+    tfds_data_dir=None,
     labels=100,
     epochs=30,
     image_size=32,
@@ -45,20 +45,21 @@ def run(
     extra_unlabeled=None,
     models=("ssl_gan", "supervised"),
     dtype_policy="float32",
-    product_dtype="auto",
+    product_dtype=None,
     seed=0,
     output_dir="outputs/cats_dogs",
     verbose="auto",
 ):
-    """Trains `models` (keys of `NAMES`) and writes what they made to `output_dir`;
-    returns a summary. `limit`: the first N training photos only (smoke runs)."""
+    """Trains `models` (of `NAMES`), writes what they made to `output_dir`, returns a summary."""
     settings = {k: v for k, v in locals().items() if k not in ("output_dir", "verbose")}
-    if product_dtype == "auto":
-        product_dtype = keras_sslgan.networks.default_product_dtype()
+    product_dtype = product_dtype or keras_sslgan.networks.default_product_dtype()
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), (x_test, y_test), _ = keras_sslgan.datasets.load_train_test_folders(
-        data_dir, image_size, ["cats", "dogs"], seed=seed
-    )
+    datasets = keras_sslgan.datasets
+    if tfds:  # a TensorFlow Datasets name (cats 0 and dogs 1 in cats_vs_dogs)
+        load = datasets.load_tfds_train_test(tfds, image_size, tfds_data_dir, seed=seed)
+    else:
+        load = datasets.load_train_test_folders(data_dir, image_size, ["cats", "dogs"], seed=seed)
+    (x_train, y_train), (x_test, y_test), _ = load
     order = np.random.default_rng(seed).permutation(len(x_train))[:limit]
     num_val = max(len(order) // 10, 1)  # a validation split for the curves
     x_val, y_val = x_train[order[:num_val]], y_train[order[:num_val]]
@@ -72,16 +73,10 @@ def run(
     steps_per_epoch = len(x_unlabeled) // batch_size
     card = dict(width=width, consistency=consistency, balance=balance, seed=seed)
     card.update(learning_rate=learning_rate, product_dtype=product_dtype)
-    keras.config.set_dtype_policy(dtype_policy)  # mixed_float16 on GPUs
-    try:
-        built = keras_sslgan.recipes.photo_models(image_size, epochs * steps_per_epoch, **card)
-    finally:
-        keras.config.set_dtype_policy("float32")
-    grid = keras_sslgan.SampleGrid(  # G's samples every epoch: PNG files and TensorBoard
-        os.path.join(output_dir, "samples"),
-        log_dir=os.path.join(output_dir, "logs"),
-        value_range=(0, 1),
-    )
+    steps = epochs * steps_per_epoch
+    built = keras_sslgan.recipes.photo_models(image_size, steps, dtype_policy=dtype_policy, **card)
+    samples, logs = os.path.join(output_dir, "samples"), os.path.join(output_dir, "logs")
+    grid = keras_sslgan.SampleGrid(samples, log_dir=logs, value_range=(0, 1))  # every epoch
     fit = dict(batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch)
     fit.update(validation_data=(x_val, y_val), verbose=verbose)
     results = {}
@@ -107,13 +102,13 @@ def run(
     keras_sslgan.diagnostics.plot_comparison(curves, samples, png, f"{labels} labels")
     best = max(results, key=lambda name: results[name]["val_accuracy"][-1])  # not on test
     exported = built[best]
-    if dtype_policy != "float32":  # export a float32 copy
+    if dtype_policy != "float32":  # export a float32 copy (mixed_float16 on GPUs)
         exported = keras_sslgan.recipes.photo_models(image_size, 1, **card)[best]
         exported.set_weights(built[best].get_weights())
     path = os.path.join(output_dir, "classifier.onnx")
     keras_sslgan.export_classifier(exported, path, "onnx", class_names=["cat", "dog"])
     summary = dict(settings, product_dtype=product_dtype, results=results)
-    summary.update(steps=epochs * steps_per_epoch, train_images=len(x_unlabeled))
+    summary.update(steps=steps, train_images=len(x_unlabeled))
     summary.update(test_images=len(x_test), exported=best, version=keras_sslgan.__version__)
     with open(os.path.join(output_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
@@ -128,6 +123,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add = parser.add_argument
     add("--data-dir", type=folder, help="cats/ and dogs/ (or train/, test/)")
+    add("--tfds", help="a TensorFlow Datasets name instead, e.g. cats_vs_dogs")
+    add("--tfds-data-dir", type=folder, help="where TensorFlow Datasets keeps its data")
     add("--extra-unlabeled", type=folder, help="a folder of more unlabeled photos")
     for name in ("labels", "epochs", "image_size", "width", "batch_size", "limit"):
         add("--" + name.replace("_", "-"), type=positive_int)
@@ -136,14 +133,17 @@ def main(argv=None):
     add("--seed", type=int)
     add("--models", nargs="+", choices=list(NAMES))
     add("--dtype-policy", help="e.g. mixed_float16 on GPUs")
-    add("--product-dtype", choices=["auto", "float32", "bfloat16"])
+    add("--product-dtype", choices=["float32", "bfloat16"], help="default: as the CPU has")
     add("--output-dir")
     add("--verbose", choices=["auto", "0", "1", "2"], help="Keras fit verbosity")
     data = os.path.join(os.environ.get("KERAS_SSLGAN_DATA", "data"), "cats_dogs", "cifar10_catdog")
     parser.set_defaults(**dict(DEFAULTS, data_dir=data))
     args = vars(parser.parse_args(argv))
     args["verbose"] = args["verbose"] if args["verbose"] == "auto" else int(args["verbose"])
-    return run(args.pop("data_dir"), **dict(args, models=tuple(args["models"])))
+    try:
+        return run(**dict(args, models=tuple(args["models"])))
+    except (ImportError, OSError) as error:  # no tensorflow-datasets, or offline
+        parser.exit(1, f"error: {error}\n")
 
 
 if __name__ == "__main__":

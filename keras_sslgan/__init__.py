@@ -18,7 +18,7 @@ from keras_sslgan.callbacks import (
     SwapClassifierEMAWeights,
     SwapDiscriminatorEMAWeights,
 )
-from keras_sslgan.data import paired_dataset, split_labeled
+from keras_sslgan.data import paired_dataset, split_labeled, split_labeled_dataset
 from keras_sslgan.engine import SemiSupervisedGAN
 from keras_sslgan.export import export_classifier, read_class_names
 from keras_sslgan.methods import (
@@ -62,4 +62,5 @@ __all__ = [
     "read_class_names",
     "recipes",
     "split_labeled",
+    "split_labeled_dataset",
 ]

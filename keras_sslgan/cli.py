@@ -1,5 +1,6 @@
 """The `keras-sslgan` console command.
 
+keras-sslgan train photos/labeled --unlabeled photos/unlabeled --image-size 64
 keras-sslgan export model.keras digits.onnx --format onnx --class-names 0 1 2 ...
 """
 
@@ -47,6 +48,9 @@ def _export(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="keras-sslgan", description="keras_sslgan tools")
     commands = parser.add_subparsers(dest="command", required=True)
+    from keras_sslgan import cli_train
+
+    cli_train.add_parser(commands, positive_int, folder)
     export = commands.add_parser(
         "export",
         help="write the classifier of a saved .keras keras_sslgan model as SavedModel or ONNX",
@@ -65,6 +69,9 @@ def main(argv=None):
         "--class-names", nargs="+", default=None, help="K class names (default: 0 .. K-1)"
     )
     args = parser.parse_args(argv)
+    if args.command == "train":
+        args.command_function(args)
+        return 0
     if args.format is None:
         args.format = format_of(args.output)
     _export(args)

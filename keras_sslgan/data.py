@@ -89,6 +89,13 @@ def split_labeled(x, y, num_labeled, seed=None, balanced=True, num_classes=None)
             f"`x` and `y` must have the same length. Received len(x)={len(x)}, "
             f"len(y)={len(np.asarray(y))}."
         )
+    index, y = _labeled_index(y, num_labeled, seed, balanced, num_classes)
+    return (x[index], y[index]), x
+
+
+def _labeled_index(y, num_labeled, seed, balanced, num_classes):
+    """`(index, y)`: the sorted indices of the labeled draw from labels `y` (checked,
+    returned as int32), as `split_labeled` draws them."""
     y = np.asarray(y)
     if num_classes is None:  # from the labels, once they are known to be class ids
         num_classes = int(np.max(check_labels(y, np.iinfo(np.int32).max, "y"))) + 1
@@ -96,33 +103,97 @@ def split_labeled(x, y, num_labeled, seed=None, balanced=True, num_classes=None)
     if (
         isinstance(num_labeled, bool)
         or not isinstance(num_labeled, (int, np.integer))
-        or not 0 < num_labeled <= len(x)
+        or not 0 < num_labeled <= len(y)
     ):
         raise ValueError(
-            f"`num_labeled` must be an integer in [1, {len(x)}] (the size of `x`). "
+            f"`num_labeled` must be an integer in [1, {len(y)}] (the number of examples). "
             f"Received: num_labeled={num_labeled!r}"
         )
     rng = np.random.default_rng(seed)
-    if balanced:
-        if num_labeled % num_classes:
+    if not balanced:
+        return np.sort(rng.choice(len(y), int(num_labeled), replace=False)), y
+    if num_labeled % num_classes:
+        raise ValueError(
+            f"With balanced=True, `num_labeled` must be divisible by num_classes="
+            f"{num_classes}. Received: num_labeled={num_labeled}"
+        )
+    per_class = num_labeled // num_classes
+    chosen = []
+    for k in range(num_classes):
+        members = np.flatnonzero(y == k)
+        if len(members) < per_class:
             raise ValueError(
-                f"With balanced=True, `num_labeled` must be divisible by num_classes="
-                f"{num_classes}. Received: num_labeled={num_labeled}"
+                f"Class {k} has {len(members)} examples, fewer than the {per_class} "
+                f"per class that num_labeled={num_labeled} asks for."
             )
-        per_class = num_labeled // num_classes
-        chosen = []
-        for k in range(num_classes):
-            members = np.flatnonzero(y == k)
-            if len(members) < per_class:
-                raise ValueError(
-                    f"Class {k} has {len(members)} examples, fewer than the {per_class} "
-                    f"per class that num_labeled={num_labeled} asks for."
-                )
-            chosen.append(rng.choice(members, per_class, replace=False))
-        index = np.sort(np.concatenate(chosen))
-    else:
-        index = np.sort(rng.choice(len(x), int(num_labeled), replace=False))
-    return (x[index], y[index]), x
+        chosen.append(rng.choice(members, per_class, replace=False))
+    return np.sort(np.concatenate(chosen)), y
+
+
+def split_labeled_dataset(
+    dataset, num_labeled, seed=None, balanced=True, num_classes=None, unlabeled="all"
+):
+    """`split_labeled` for a `tf.data.Dataset` of `(x, y)` examples (e.g.
+    `tfds.load(name, split="train", as_supervised=True)`), without holding the data in
+    memory.
+
+    One pass reads the labels alone and draws the labeled examples exactly as
+    `split_labeled` draws them from the same labels and seed (the same indices in the
+    dataset's order); the returned datasets then filter `dataset` by index. The
+    labeled dataset is cached in memory after its first pass (it is small); the
+    unlabeled one reads `dataset` on every pass. `dataset` must yield the same examples
+    in the same order on every pass (no reshuffling before the split: shuffle after).
+
+    Args:
+        dataset: `tf.data.Dataset` of unbatched `(x, y)` examples, `y` an integer class
+            id. Images of different sizes are fine here; resize them before batching,
+            e.g. `dataset.map(lambda x, y: (tf.image.resize(x, (64, 64)), y))`.
+        num_labeled, seed, balanced, num_classes: as for `split_labeled`.
+        unlabeled: `"all"` (every example, the labeled ones too, as `split_labeled`
+            and the reference setup) or `"rest"` (the examples not drawn as labeled).
+
+    Returns:
+        `(labeled, unlabeled)`: datasets of `(x, y)` and of `x` examples, unbatched.
+
+    Example:
+    ```python
+    ds = tfds.load("cats_vs_dogs", split="train", as_supervised=True)
+    ds = ds.map(lambda x, y: (tf.image.resize(x, (64, 64)), y))
+    labeled, unlabeled = keras_sslgan.split_labeled_dataset(ds, 100, seed=0)
+    model.fit(labeled.shuffle(100).batch(100), unlabeled.shuffle(5000).batch(100))
+    ```
+    """
+    if not isinstance(dataset, tf.data.Dataset):
+        raise ValueError(
+            "`dataset` must be a tf.data.Dataset of (x, y) examples. Received: "
+            f"dataset={type(dataset).__name__}"
+        )
+    spec = dataset.element_spec
+    if not isinstance(spec, tuple) or len(spec) != 2 or spec[1].shape.rank != 0:
+        raise ValueError(
+            "`dataset` must yield unbatched (x, y) examples, `y` a scalar class id (for "
+            "TensorFlow Datasets: `as_supervised=True`; unbatch a batched dataset). "
+            f"Received element_spec={spec}"
+        )
+    if unlabeled not in ("all", "rest"):
+        raise ValueError(f"`unlabeled` must be 'all' or 'rest'. Received: unlabeled={unlabeled!r}")
+    labels = [y.numpy() for y in dataset.map(lambda x, y: y).batch(65536)]
+    if not labels:
+        raise ValueError("`dataset` is empty: there is nothing to draw labeled examples from.")
+    index, _ = _labeled_index(np.concatenate(labels), num_labeled, seed, balanced, num_classes)
+    mask = np.zeros(sum(len(part) for part in labels), bool)
+    mask[index] = True
+    mask = tf.constant(mask)
+
+    def drawn(i, _):
+        return tf.gather(mask, i)
+
+    indexed = dataset.enumerate()
+    labeled = indexed.filter(drawn).map(lambda i, example: example).cache()
+    if unlabeled == "all":
+        return labeled, dataset.map(lambda x, y: x)
+    rest = indexed.filter(lambda i, example: tf.logical_not(drawn(i, example)))
+    return labeled, rest.map(lambda i, example: example[0])
 
 
 def _first_component(dataset):

@@ -15,8 +15,8 @@ import tensorflow as tf
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 
-def _image_files(folder):
-    """The image files under `folder` at any depth, sorted."""
+def list_image_files(folder):
+    """The image files under `folder` at any depth (by their extension), sorted."""
     files = []
     for root, _, names in os.walk(folder):
         files += [os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTENSIONS)]
@@ -75,8 +75,16 @@ def load_labeled_folder(folder, image_size, class_names=None):
         ValueError: naming the folder or file, for a missing or empty folder, a class
             without images, or a file that cannot be read.
     """
-    _check_folder(folder, "folder")
     image_size = _check_size(image_size)
+    files, labels, names = list_labeled_files(folder, class_names)
+    return _read(files, image_size), np.asarray(labels, "int32"), names
+
+
+def list_labeled_files(folder, class_names):
+    """`(files, labels, class_names)` of a folder of class sub-folders, as
+    `load_labeled_folder` reads them (class by class, files sorted), without reading a
+    file. Raises the `ValueError`s of `load_labeled_folder` for the folder and classes."""
+    _check_folder(folder, "folder")
     found = sorted(e for e in os.listdir(folder) if os.path.isdir(os.path.join(folder, e)))
     names = list(found if class_names is None else class_names)
     if len(names) < 2:
@@ -91,7 +99,7 @@ def load_labeled_folder(folder, image_size, class_names=None):
         )
     files, labels = [], []
     for label, name in enumerate(names):
-        class_files = _image_files(os.path.join(folder, name))
+        class_files = list_image_files(os.path.join(folder, name))
         if not class_files:
             raise ValueError(
                 f"The class {name!r} has no images: {os.path.join(folder, name)!r} holds no "
@@ -99,7 +107,7 @@ def load_labeled_folder(folder, image_size, class_names=None):
             )
         files += class_files
         labels += [label] * len(class_files)
-    return _read(files, image_size), np.asarray(labels, "int32"), names
+    return files, labels, names
 
 
 def load_unlabeled_folder(folder, image_size):
@@ -112,7 +120,7 @@ def load_unlabeled_folder(folder, image_size):
     """
     _check_folder(folder, "folder")
     image_size = _check_size(image_size)
-    files = _image_files(folder)
+    files = list_image_files(folder)
     if not files:
         raise ValueError(
             f"`folder` holds no images (files ending in {', '.join(IMAGE_EXTENSIONS)}). "

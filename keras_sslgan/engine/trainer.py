@@ -1,3 +1,4 @@
+import functools
 import sys
 
 import keras
@@ -63,6 +64,11 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
     consistency_weight = 0.0
     consistency_rampup = 0
     consistency_teacher = "mean_teacher"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "train_step" in cls.__dict__:
+            cls.train_step = _after_the_batch(cls.__dict__["train_step"])
 
     def __init__(self, num_classes, preprocessing=None, augmentation=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -133,14 +139,15 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
                 loss = loss + ops.sum(network.losses)
             scaled = optimizer.scale_loss(distribute.scale_for_replicas(loss))
         variables = network.trainable_variables
+        gradients = tape.gradient(scaled, variables)
         if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            optimizer.apply(tape.gradient(scaled, variables), variables)
+            optimizer.apply(gradients, variables)
             return
         # A LossScaleOptimizer skips a step whose gradients are not finite (and lowers
         # its scale) without counting it in `iterations`; the engine counts steps made,
         # updated or not: the data stream of a restored run and the schedules read them.
         step = ops.add(optimizer.iterations, 0)
-        optimizer.apply(tape.gradient(scaled, variables), variables)
+        optimizer.apply(gradients, variables)
         optimizer.iterations.assign(step + 1)
 
     def ema_players(self):
@@ -402,3 +409,21 @@ def default_verbosity(verbose, stream=None):
     stream = sys.stdout if stream is None else stream
     interactive = getattr(stream, "isatty", lambda: False)() or "ipykernel" in sys.modules
     return 1 if interactive else 2
+
+
+def _after_the_batch(train_step):
+    """`train_step` with every op it makes waiting for the batch.
+
+    A state change that reads no data (a step counter's increment, a noise seed's
+    advance) could otherwise run before the batch is read, and stay done when the call
+    finds the data exhausted: the last call of each epoch over a dataset of unknown
+    length (a filtered or streamed one) then counts a step it never made and moves the
+    random streams (TensorFlow 2.21, Keras 3.15).
+    """
+
+    @functools.wraps(train_step)
+    def waiting(self, data):
+        with tf.control_dependencies(tf.nest.flatten(data)):
+            return train_step(self, data)
+
+    return waiting

@@ -23,6 +23,7 @@ def photo_models(
     balance=1.0,
     learning_rate=6e-4,
     product_dtype="float32",
+    dtype_policy="float32",
     seed=0,
 ):
     """Three compiled models with equal classifiers (the same network, the same weights):
@@ -50,11 +51,34 @@ def photo_models(
         balance: float >= 0, the class-balance term's weight.
         learning_rate: float, D's rate (G's is half).
         product_dtype: `"float32"` or `"bfloat16"`, the networks' matrix products.
+        dtype_policy: str, the Keras dtype policy the networks are built under
+            (`"mixed_float16"` on GPUs); the global policy is left as it was.
         seed: int, of the initial weights, the noise and the data order.
 
     Returns:
         dict from `PHOTO_MODELS`' names to compiled models.
     """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(dtype_policy)
+    try:
+        return _build(
+            image_size,
+            steps,
+            num_classes,
+            width,
+            consistency,
+            balance,
+            learning_rate,
+            product_dtype,
+            seed,
+        )
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build(
+    image_size, steps, num_classes, width, consistency, balance, learning_rate, product_dtype, seed
+):
     shape = (image_size, image_size, 3)
     generator = conv_generator(100, shape, width=width)
     discriminator = conv_discriminator(shape, num_classes, width=width, seed=seed)

@@ -372,3 +372,34 @@ def test_data_on_another_scale_than_the_training_data_is_named(tmp_path):
     bare.compile(c_optimizer=keras.optimizers.SGD(0.01))
     with pytest.warns(UserWarning, match="has no `preprocessing`.*Rescaling"):
         bare.fit((x.astype("float32"), y), x.astype("float32"), batch_size=4, verbose=0)
+
+
+def test_a_dataset_of_unknown_length_counts_only_the_steps_made():
+    """With TensorFlow 2.21 and Keras 3.15 a step counter that reads no data could be
+    incremented by the call that finds the data exhausted (once an epoch, for a dataset
+    of unknown length); the engine's updates wait for the batch, so a filtered dataset
+    trains as the same dataset of known length does, step for step."""
+    x, y = synthetic_images(40)
+    results = []
+    for keep in (None, lambda x, y: True):  # known length, then unknown (a filter)
+        keras.utils.set_random_seed(0)
+        model = keras_sslgan.FeatureMatchingGAN(
+            tiny_generator(),
+            tiny_discriminator(noise=False),
+            3,
+            preprocessing=keras.layers.Rescaling(1 / 255),
+            seed=0,
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2)
+        )
+        unlabeled = tf.data.Dataset.from_tensor_slices(x)
+        if keep is not None:
+            unlabeled = unlabeled.filter(lambda image: True)
+        labeled = tf.data.Dataset.from_tensor_slices((x[:6], y[:6])).batch(6)
+        model.fit(labeled, unlabeled.batch(10), epochs=3, verbose=0)
+        assert model.training_step() == 12
+        assert int(model.g_optimizer.iterations) == 12
+        results.append(model.get_weights())
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -1,0 +1,184 @@
+"""`keras-sslgan train`: semi-supervised training on your own photos, from the shell.
+
+    keras-sslgan train photos/labeled --unlabeled photos/unlabeled --image-size 64 \
+        --epochs 30 --output-dir outputs/photos --backup-dir outputs/photos/backup
+
+Reads a folder of labeled photos (one sub-folder per class) or a TensorFlow Datasets
+name, and any folders of unlabeled photos, streamed from disk; trains the SSL-GAN (FM-GAN
+with a class-balance term, `keras_sslgan.recipes.photo_models`) or the same network on
+the labels alone; writes `model.keras`, `classifier.onnx` (with the class names), the
+generator's sample grids and `summary.json`.
+"""
+
+import argparse
+import json
+import os
+
+DESCRIPTION = __doc__.split("\n\n")[0]
+EPILOG = """
+data: LABELED is a folder with one sub-folder of photos per class (their names are the
+class names), or, with --tfds NAME, a data set of TensorFlow Datasets (its "train"
+split, as_supervised). --labels-per-class N draws N labeled photos per class (balanced,
+by --seed) and keeps the rest as unlabeled photos; without it every photo of LABELED is
+labeled (and unlabeled too). --unlabeled adds folders of unlabeled photos (any layout).
+Every file is checked before training; one that cannot be decoded later is skipped and
+named.
+
+resuming: with --backup-dir the training state is saved after every epoch; the same
+command started again goes on from the last finished epoch (the data order then starts
+its shuffle anew: the weights, optimizer and schedule are restored exactly).
+"""
+
+
+def add_parser(commands, positive_int, folder):
+    train = commands.add_parser(
+        "train", help=DESCRIPTION, description=__doc__, epilog=EPILOG, formatter_class=_Format
+    )
+    add = train.add_argument
+    add("labeled", nargs="?", type=folder, help="folder of class sub-folders of labeled photos")
+    add("--tfds", metavar="NAME", help="a TensorFlow Datasets name instead of LABELED")
+    add("--tfds-data-dir", type=folder, help="where TensorFlow Datasets keeps its data")
+    add("--unlabeled", nargs="+", type=folder, default=[], help="folders of unlabeled photos")
+    add("--image-size", type=positive_int, default=32, help="photos are resized to it")
+    add("--labels-per-class", type=positive_int, help="labeled photos per class to draw")
+    add("--method", choices=["ssl_gan", "supervised"], default="ssl_gan", help="what to train")
+    add("--epochs", type=positive_int, default=30, help="passes over the unlabeled photos")
+    add("--batch-size", type=positive_int, default=100, help="unlabeled photos per step")
+    add("--width", type=positive_int, default=32, help="channels of the first conv block")
+    add("--balance", type=float, default=1.0, help="weight of the class-balance term")
+    add("--learning-rate", type=float, default=6e-4, help="the discriminator's rate")
+    add("--seed", type=int, default=0, help="of the labeled draw, the weights and the noise")
+    add("--output-dir", default="outputs/train", help="where the model and pictures go")
+    add("--backup-dir", help="back up after every epoch here; rerun to resume")
+    add("--verbose", choices=["auto", "0", "1", "2"], default="auto", help="Keras' progress")
+    train.set_defaults(command_function=run)
+    return train
+
+
+class _Format(argparse.RawDescriptionHelpFormatter):
+    """The description and epilog as written; the defaults after each flag's help."""
+
+    def _get_help_string(self, action):
+        help_text = action.help or ""
+        if action.default not in (None, [], argparse.SUPPRESS):
+            help_text += f" (default: {action.default})"
+        return help_text
+
+
+def _error(message):
+    raise SystemExit(f"error: {message}")
+
+
+def run(args):
+    import keras
+    import tensorflow as tf
+
+    import keras_sslgan
+    from keras_sslgan.datasets import image_folders
+
+    if (args.labeled is None) == (args.tfds is None):
+        _error("give either LABELED (a folder of class sub-folders) or --tfds NAME")
+    if args.image_size < 16 or args.image_size & (args.image_size - 1):
+        _error(
+            "--image-size must be a power of two >= 16 (the conv networks halve it block "
+            f"by block), e.g. 32 or 64. Received: {args.image_size}"
+        )
+    size = (args.image_size, args.image_size)
+    try:  # every file is listed and checked here, before any training
+        if args.tfds:
+            source, names, count = keras_sslgan.datasets.load_tfds(
+                args.tfds, size, data_dir=args.tfds_data_dir
+            )
+            if count is None:  # one pass over the labels counts the examples
+                count = int(source.map(lambda x, y: 1).reduce(0, lambda a, b: a + b))
+        else:
+            source, names = keras_sslgan.datasets.stream_labeled_folder(args.labeled, size)
+            count = len(image_folders.list_labeled_files(args.labeled, None)[0])
+        pool = [keras_sslgan.datasets.stream_unlabeled_folder(f, size) for f in args.unlabeled]
+    except (ValueError, OSError, ImportError) as error:
+        _error(error)
+    counts = [count] + [len(image_folders.list_image_files(f)) for f in args.unlabeled]
+    num_classes = len(names)
+    if args.labels_per_class:
+        try:
+            labeled, every = keras_sslgan.split_labeled_dataset(
+                source, args.labels_per_class * num_classes, seed=args.seed, num_classes=num_classes
+            )
+        except ValueError as error:
+            _error(error)
+        num_labeled = args.labels_per_class * num_classes
+    else:
+        labeled, every, num_labeled = source, source.map(lambda x, y: x), count
+    unlabeled = every
+    for images in pool:
+        unlabeled = unlabeled.concatenate(images)
+    total = sum(counts)
+    batch_size = min(args.batch_size, total)
+    steps_per_epoch = total // batch_size
+    keras.utils.set_random_seed(args.seed)
+    model = keras_sslgan.recipes.photo_models(
+        args.image_size,
+        args.epochs * steps_per_epoch,
+        num_classes=num_classes,
+        width=args.width,
+        balance=args.balance,
+        learning_rate=args.learning_rate,
+        product_dtype=keras_sslgan.networks.default_product_dtype(),
+        seed=args.seed,
+    )[args.method]
+    callbacks = []
+    if args.method == "ssl_gan":
+        callbacks.append(
+            keras_sslgan.SampleGrid(
+                os.path.join(args.output_dir, "samples"),
+                log_dir=os.path.join(args.output_dir, "logs"),
+                value_range=(0, 1),
+            )
+        )
+    if args.backup_dir:
+        callbacks.append(keras.callbacks.BackupAndRestore(args.backup_dir))
+    labeled_batches = labeled.shuffle(min(num_labeled, 10_000), seed=args.seed).batch(
+        min(batch_size, num_labeled)
+    )
+    unlabeled_batches = (
+        unlabeled.shuffle(min(total, 10_000), seed=args.seed + 1)
+        .repeat()
+        .batch(batch_size, drop_remainder=True)
+    )
+    verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
+    print(
+        f"training {args.method} on {num_labeled} labeled photos of {num_classes} classes "
+        f"({', '.join(names)}) and {total} unlabeled, {args.image_size} px, "
+        f"{args.epochs} epochs of {steps_per_epoch} steps"
+    )
+    history = model.fit(
+        labeled_batches,
+        unlabeled_batches,
+        epochs=args.epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    os.makedirs(args.output_dir, exist_ok=True)
+    model.save(os.path.join(args.output_dir, "model.keras"))
+    keras_sslgan.export_classifier(
+        model, os.path.join(args.output_dir, "classifier.onnx"), "onnx", class_names=names
+    )
+    summary = {
+        "method": args.method,
+        "class_names": list(names),
+        "labeled": num_labeled,
+        "unlabeled": total,
+        "image_size": args.image_size,
+        "epochs": args.epochs,
+        "steps": int(model.training_step()),
+        "skipped_images": keras_sslgan.datasets.skipped_images(),
+        "final_logs": {k: float(v[-1]) for k, v in history.history.items()},
+        "seed": args.seed,
+        "version": keras_sslgan.__version__,
+        "tensorflow": tf.__version__,
+    }
+    with open(os.path.join(args.output_dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    print(f"wrote model.keras, classifier.onnx and summary.json to {args.output_dir}")
+    return summary
