@@ -12,7 +12,8 @@ The MNIST tables are `mnist_table.py`'s and the cats-vs-dogs test table
 - `mnist-consistency-validation` (`mnist_consistency_validation_runs.jsonl`) and
   `cats-dogs-validation` (`cats_dogs_validation_runs.jsonl`): the runs that chose
   settings, with their final validation accuracy;
-- `mnist-reference-budget` (`reference_runs.jsonl`): FM-GAN at the published budget.
+- `mnist-reference-budget` (`reference_runs.jsonl`): FM-GAN at the published budget;
+- `streaming` (`streaming_runs.jsonl`): photos streamed from disk against arrays.
 
     python benchmarks/tables.py
 """
@@ -136,6 +137,31 @@ def reference_table(runs):
     return "\n".join(lines)
 
 
+def streaming_table(runs):
+    """Per run and mode: the data-ready and training peak memory, ms per step, and the
+    input pipeline's images per second against the step's demand."""
+    lines = [
+        "| machine, date | px | data | peak MiB, data ready | peak MiB, training "
+        "| ms/step | input images/s (step demands) |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        where = f"{run['machine']}, {run['date']}"
+        for mode, data in (
+            ("stream", f"{run['photos']:,} streamed"),
+            ("arrays", f"{run['array_images']:,} in memory"),
+        ):
+            result = run[mode]
+            demand = 100 * 1e3 / result["ms_per_step"]
+            supply = result.get("input_images_per_second")
+            rate = f"{supply:,.0f} ({demand:.0f})" if supply else f"- ({demand:.0f})"
+            lines.append(
+                f"| {where} | {run['image_size']} | {data} | {result['input_peak_rss_mb']:,.0f} "
+                f"| {result['peak_rss_mb']:,.0f} | {result['ms_per_step']:,.0f} | {rate} |"
+            )
+    return "\n".join(lines)
+
+
 BLOCKS = {
     "speed-conv-step": ("conv_step_runs", speed_table),
     "speed-pytorch-step": ("pytorch_step_runs", speed_table),
@@ -146,6 +172,7 @@ BLOCKS = {
     ),
     "cats-dogs-validation": ("cats_dogs_validation_runs", cats_dogs_validation_table),
     "mnist-reference-budget": ("reference_runs", reference_table),
+    "streaming": ("streaming_runs", streaming_table),
 }
 
 

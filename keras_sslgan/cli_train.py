@@ -94,22 +94,33 @@ def run(args):
         else:
             source, names = keras_sslgan.datasets.stream_labeled_folder(args.labeled, size)
             count = len(image_folders.list_labeled_files(args.labeled, None)[0])
-        pool = [keras_sslgan.datasets.stream_unlabeled_folder(f, size) for f in args.unlabeled]
+        pool = [
+            keras_sslgan.datasets.stream_unlabeled_folder(f, size, shuffle_seed=args.seed + i)
+            for i, f in enumerate(args.unlabeled, 1)
+        ]
     except (ValueError, OSError, ImportError) as error:
         _error(error)
     counts = [count] + [len(image_folders.list_image_files(f)) for f in args.unlabeled]
     num_classes = len(names)
     if args.labels_per_class:
         try:
-            labeled, every = keras_sslgan.split_labeled_dataset(
+            labeled, _ = keras_sslgan.split_labeled_dataset(
                 source, args.labels_per_class * num_classes, seed=args.seed, num_classes=num_classes
             )
         except ValueError as error:
             _error(error)
         num_labeled = args.labels_per_class * num_classes
     else:
-        labeled, every, num_labeled = source, source.map(lambda x, y: x), count
-    unlabeled = every
+        labeled, num_labeled = source, count
+    # Every labeled photo is unlabeled data too; a folder is read in a new order of its
+    # files each pass (TFDS data sets come shuffled).
+    if args.tfds:
+        unlabeled = source.map(lambda x, y: x)
+    else:
+        stream = keras_sslgan.datasets.stream_labeled_folder(
+            args.labeled, size, shuffle_seed=args.seed
+        )
+        unlabeled = stream[0].map(lambda x, y: x)
     for images in pool:
         unlabeled = unlabeled.concatenate(images)
     total = sum(counts)
@@ -140,11 +151,7 @@ def run(args):
     labeled_batches = labeled.shuffle(min(num_labeled, 10_000), seed=args.seed).batch(
         min(batch_size, num_labeled)
     )
-    unlabeled_batches = (
-        unlabeled.shuffle(min(total, 10_000), seed=args.seed + 1)
-        .repeat()
-        .batch(batch_size, drop_remainder=True)
-    )
+    unlabeled_batches = unlabeled.repeat().batch(batch_size, drop_remainder=True)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     print(
         f"training {args.method} on {num_labeled} labeled photos of {num_classes} classes "

@@ -87,6 +87,7 @@ def test_mnist_run_trains_triple_gan(mnist_run, data_dir, tmp_path, classifier):
     assert os.path.getsize(tmp_path / "generated.png") > 1_000
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_mnist_run_trains_bad_gan(mnist_run, data_dir, tmp_path):
     mnist = mnist_run
     summary = mnist.main(
@@ -158,6 +159,7 @@ def test_mnist_run_trains_the_good_and_bad_gan(mnist_run, data_dir, tmp_path):
     assert np.array(summary["test_confusion"]).sum() == 10_000
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_mnist_run_resumes_from_its_backup(mnist_run, data_dir, tmp_path, monkeypatch):
     """`--backup-dir`: a run stopped before its third epoch does only that epoch when
     started again, and its summary covers all three; a finished run's directory starts
@@ -211,6 +213,7 @@ def test_mnist_budget_cuts_its_steps_into_equal_epochs_of_at_most_one_pass(mnist
     assert split_steps(7, 600) == (1, 7)
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_mnist_run_trains_for_a_budget_of_seconds_and_resumes_its_plan(
     mnist_run, data_dir, tmp_path, monkeypatch
 ):
@@ -270,6 +273,7 @@ def test_mnist_run_trains_for_a_budget_of_seconds_and_resumes_its_plan(
     assert reused["steps"] == 6 and reused["budget"] == dict(short, calibration_seconds=0.0)
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_mnist_run_holds_out_a_validation_set(mnist_run, data_dir, tmp_path):
     """`--validation N`: the last N training images are evaluated, never trained on."""
     mnist = mnist_run
@@ -326,6 +330,7 @@ def run_table_twice(table, marker, args, tmp_path, capsys):
     return runs, text
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_mnist_table_runs_resumes_and_writes_the_table(data_dir, tmp_path, monkeypatch, capsys):
     table = load_benchmark("mnist_table", monkeypatch)
     args = ["--data-dir", os.path.join(data_dir, "mnist"), "--labels", "20", "--seeds", "0", "1"]
@@ -588,6 +593,40 @@ def test_small_tables_come_from_their_records(monkeypatch):
     assert tables.bfloat16_table(bfloat16).splitlines()[2] == (
         "| bfloat16 | yes | c | m | 80.00 | 90.00 | 85.00 |"
     )
+    streaming = [
+        {
+            "machine": "m",
+            "date": "d",
+            "image_size": 128,
+            "photos": 50_000,
+            "array_images": 10,
+            "stream": {
+                "input_peak_rss_mb": 500.4,
+                "peak_rss_mb": 5000.0,
+                "ms_per_step": 2000.0,
+                "input_images_per_second": 1000.0,
+            },
+            "arrays": {"input_peak_rss_mb": 700.0, "peak_rss_mb": 5100.0, "ms_per_step": 4000.0},
+        }
+    ]
+    assert tables.streaming_table(streaming).splitlines()[2:] == [
+        "| m, d | 128 | 50,000 streamed | 500 | 5,000 | 2,000 | 1,000 (50) |",
+        "| m, d | 128 | 10 in memory | 700 | 5,100 | 4,000 | - (25) |",
+    ]
+
+
+@pytest.mark.slow  # unpacks the 60,000 CIFAR-10 JPEGs
+def test_streaming_benchmark_records_memory_speed_and_input_rate(data_dir, tmp_path, monkeypatch):
+    streaming = load_benchmark("streaming", monkeypatch)
+    results = tmp_path / "runs.jsonl"
+    argv = ["--data-dir", data_dir, "--image-size", "16", "--steps", "1", "--warmup", "1"]
+    argv += ["--array-images", "200", "--folder", str(tmp_path / "photos")]
+    record = streaming.main(argv + ["--results", str(results)])
+    assert json.loads(results.read_text()) == record
+    for mode in ("stream", "arrays"):
+        assert record[mode]["peak_rss_mb"] >= record[mode]["input_peak_rss_mb"] > 0
+        assert record[mode]["ms_per_step"] > 0
+    assert record["stream"]["input_images_per_second"] > 0
 
 
 def test_mnist_table_equal_compute_block_orders_methods_and_times_the_seeds(mnist_run, monkeypatch):
@@ -738,6 +777,7 @@ def test_mnist_100_labels_beats_supervised_only(mnist_run, data_dir, tmp_path):
     assert ssl_gan["test_accuracy"] - supervised["test_accuracy"] >= 0.1
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     data_dir, tmp_path, monkeypatch, capsys
 ):
@@ -781,6 +821,7 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     )
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_step_speed_counts_flops_and_times_the_noise_free_variant(mnist_small, monkeypatch, capsys):
     speed = load_benchmark("mnist_step_speed", monkeypatch)
     # By hand: D 784*1000 + 1000*500 + 500*250 + 2*250*250 + 250*10 = 1,536,500 MACs per
@@ -864,6 +905,7 @@ def test_gpu_suite_tiny_runs_every_process_and_reports_them(data_dir, tmp_path, 
     assert not any(os.path.isabs(a) and a.startswith(suite.ROOT) for a in command)
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_conv_step_speed_times_each_variant_in_fresh_processes(tmp_path, monkeypatch, capsys):
     speed = load_benchmark("conv_step_speed", monkeypatch)
     results = tmp_path / "runs.jsonl"
@@ -953,6 +995,7 @@ def test_table_legends_name_the_settings_or_the_version_that_tell_rows_apart(mon
     ]
 
 
+@pytest.mark.slow  # the benchmark harness, not the library
 def test_same_weights_fingerprints_a_run_and_repeats_it(data_dir, monkeypatch, capsys):
     """Two runs of the page under op determinism: the same weights and confusion."""
     same = load_benchmark("same_weights", monkeypatch)

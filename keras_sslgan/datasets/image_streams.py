@@ -81,9 +81,10 @@ def _checked(files):
     return files
 
 
-def _decoded(paths, labels, image_size):
-    """Decodes `paths` in parallel, in order, into uint8 images resized as
-    `load_labeled_folder` does; an image that fails is skipped with a warning."""
+def _decoded(paths, labels, image_size, shuffle_seed):
+    """Decodes `paths` in parallel, in order (or, with a `shuffle_seed`, in a new order
+    of the files each pass), into uint8 images resized as `load_labeled_folder` does; an
+    image that fails is skipped with a warning."""
 
     def decode(path):
         path = path.numpy().decode()
@@ -112,21 +113,24 @@ def _decoded(paths, labels, image_size):
         return image, label, ok
 
     dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
+    if shuffle_seed is not None:  # the files, not the images: no buffer of images
+        dataset = dataset.shuffle(len(paths), seed=shuffle_seed, reshuffle_each_iteration=True)
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.filter(lambda image, label, ok: ok)
 
 
-def stream_labeled_folder(folder, image_size, class_names=None):
+def stream_labeled_folder(folder, image_size, class_names=None, shuffle_seed=None):
     """`(dataset, class_names)`: a folder with one sub-folder of images per class, as a
     `tf.data.Dataset` of `(image, label)` examples read from disk as it is iterated.
 
-    The examples come in the order of `load_labeled_folder` (class by class, files
-    sorted), unbatched and unshuffled: shuffle and batch the dataset yourself, e.g.
-    `dataset.shuffle(1000, seed=0).batch(100)`. Images are uint8 `(height, width, 3)`,
-    labels int32.
+    The examples come unbatched, in the order of `load_labeled_folder` (class by class,
+    files sorted) or, with `shuffle_seed`, in a new order of the files each pass (the
+    files are shuffled before they are read, so no buffer of images is held: the way to
+    shuffle a large collection). Images are uint8 `(height, width, 3)`, labels int32.
 
     Args:
         folder, image_size, class_names: as for `load_labeled_folder`.
+        shuffle_seed: int or `None` (file order).
 
     Raises:
         ValueError: naming the folder or files, before any image is decoded, for a
@@ -136,14 +140,15 @@ def stream_labeled_folder(folder, image_size, class_names=None):
     image_size = _check_size(image_size)
     files, labels, names = list_labeled_files(folder, class_names)
     paths = tf.constant(_checked(files))
-    dataset = _decoded(paths, tf.constant(labels, tf.int32), image_size)
+    dataset = _decoded(paths, tf.constant(labels, tf.int32), image_size, shuffle_seed)
     return dataset.map(lambda image, label, ok: (image, label)), names
 
 
-def stream_unlabeled_folder(folder, image_size):
+def stream_unlabeled_folder(folder, image_size, shuffle_seed=None):
     """Every image under `folder` (at any depth; sub-folders are not labels) as a
     `tf.data.Dataset` of uint8 `(height, width, 3)` images read from disk as it is
-    iterated, in sorted file order, unbatched and unshuffled.
+    iterated, unbatched, in sorted file order or, with `shuffle_seed`, in a new order of
+    the files each pass (as `stream_labeled_folder`).
 
     Raises:
         ValueError: as `stream_labeled_folder`.
@@ -157,5 +162,5 @@ def stream_unlabeled_folder(folder, image_size):
             f"Received: folder={folder!r}"
         )
     paths = tf.constant(_checked(files))
-    dataset = _decoded(paths, tf.zeros(len(files), tf.int32), image_size)
+    dataset = _decoded(paths, tf.zeros(len(files), tf.int32), image_size, shuffle_seed)
     return dataset.map(lambda image, label, ok: image)
