@@ -4,9 +4,9 @@ The MNIST tables are `mnist_table.py`'s and the cats-vs-dogs test table
 `cats_dogs_table.py`'s; this script writes the rest, each between its markers
 (`<!-- NAME -->` ... `<!-- /NAME -->`):
 
-- `speed-conv-step` (`conv_step_runs.jsonl`) and `speed-pytorch-step`
-  (`pytorch_step_runs.jsonl`): median ms per step of each setting, with every
-  process or round;
+- `speed-conv-step` (`conv_step_runs.jsonl`), `speed-pytorch-step`
+  (`pytorch_step_runs.jsonl`) and `speed-threads` (`thread_speed_runs.jsonl`): median
+  ms per step of each setting, with every process or round;
 - `bfloat16-accuracy` (`bfloat16_runs.jsonl`): the main job's test accuracy per seed
   in each product dtype;
 - `mnist-consistency-validation` (`mnist_consistency_validation_runs.jsonl`) and
@@ -165,6 +165,7 @@ def streaming_table(runs):
 BLOCKS = {
     "speed-conv-step": ("conv_step_runs", speed_table),
     "speed-pytorch-step": ("pytorch_step_runs", speed_table),
+    "speed-threads": ("thread_speed_runs", speed_table),
     "bfloat16-accuracy": ("bfloat16_runs", bfloat16_table),
     "mnist-consistency-validation": (
         "mnist_consistency_validation_runs",

@@ -1088,3 +1088,22 @@ def test_pytorch_step_networks_compute_the_keras_networks(monkeypatch):
     expected = g_keras(z, training=True).numpy().reshape(32, -1)  # batch statistics
     got = g_torch.train()(torch.from_numpy(z)).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_thread_speed_reads_its_settings(monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    assert speed.parse_setting("defaults=") == ("defaults", {})
+    assert speed.parse_setting("both=TF_NUM_INTRAOP_THREADS=1,OMP_NUM_THREADS=2") == (
+        "both",
+        {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "2"},
+    )
+
+
+@pytest.mark.slow  # two fresh processes
+def test_thread_speed_times_each_setting_in_fresh_processes(data_dir, tmp_path, monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    argv = ["--data-dir", os.path.join(data_dir, "mnist"), "--steps", "4", "--skip", "1"]
+    argv += ["--setting", "defaults=", "--setting", "intra1=TF_NUM_INTRAOP_THREADS=1"]
+    record = speed.main(argv + ["--rounds", "1", "--results", str(tmp_path / "r.jsonl")])
+    assert record["settings"] == {"defaults": {}, "intra1": {"TF_NUM_INTRAOP_THREADS": "1"}}
+    assert all(len(v) == 1 and v[0] > 0 for v in record["ms_per_step"].values())
