@@ -21,6 +21,7 @@ import os
 import keras
 
 import keras_sslgan
+from keras_sslgan.cli import positive_int
 
 
 def run(
@@ -124,8 +125,8 @@ def main(argv=None):
     data = "folder of the MNIST IDX .gz files (default: $KERAS_SSLGAN_DATA/mnist, or download)"
     parser.add_argument("--data-dir", default=None, help=data)
     parser.add_argument("--method", default="fm_gan", choices=keras_sslgan.recipes.MNIST_METHODS)
-    parser.add_argument("--labels", type=int, default=100, help="labeled images, balanced")
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the unlabeled data")
+    parser.add_argument("--labels", type=positive_int, default=100, help="balanced labels")
+    parser.add_argument("--epochs", type=positive_int, default=20, help="unlabeled passes")
     parser.add_argument("--classifier", default="conv", choices=keras_sslgan.recipes.CLASSIFIERS)
     parser.add_argument(
         "--consistency", type=float, default=0.0, help="Mean Teacher weight (0: off), e.g. 10"
@@ -136,10 +137,10 @@ def main(argv=None):
         choices=["auto", "float32", "bfloat16"],
         help="dtype of the matrix products (auto: bfloat16 where the CPU has it)",
     )
-    parser.add_argument("--unlabeled", type=int, default=None, help="first N unlabeled only")
+    parser.add_argument("--unlabeled", type=positive_int, help="first N unlabeled only")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", default="outputs/mnist")
-    parser.add_argument("--verbose", default="auto", help="Keras fit verbosity")
+    parser.add_argument("--verbose", default="auto", choices=["auto", "0", "1", "2"])
     args = parser.parse_args(argv)
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     return run(**dict(vars(args), verbose=verbose))

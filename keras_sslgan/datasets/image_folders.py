@@ -16,9 +16,15 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 
 def list_image_files(folder):
-    """The image files under `folder` at any depth (by their extension), sorted."""
-    files = []
-    for root, _, names in os.walk(folder):
+    """The image files under `folder` at any depth (by their extension), sorted; linked
+    folders are followed, each real folder read once (a link loop ends there)."""
+    files, seen = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
         files += [os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTENSIONS)]
     return sorted(files)
 
@@ -41,9 +47,15 @@ def _read(files, image_size):
 
 
 def _check_size(image_size):
-    if isinstance(image_size, int):
+    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
         image_size = (image_size, image_size)
-    if len(image_size) != 2 or any(int(s) != s or s < 1 for s in image_size):
+    if (
+        not isinstance(image_size, (tuple, list))
+        or len(image_size) != 2
+        or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_size
+        )
+    ):
         raise ValueError(
             f"`image_size` must be an int or (height, width) of positive ints. "
             f"Received: image_size={image_size!r}"
@@ -87,6 +99,10 @@ def list_labeled_files(folder, class_names):
     _check_folder(folder, "folder")
     found = sorted(e for e in os.listdir(folder) if os.path.isdir(os.path.join(folder, e)))
     names = list(found if class_names is None else class_names)
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"`class_names` must name each class once. Received: class_names={names!r}"
+        )
     if len(names) < 2:
         raise ValueError(
             f"`folder` must hold a sub-folder of images per class, at least 2. Received: "

@@ -7,6 +7,9 @@ the engine does the rest: the teacher, the ramp-up, the tracker. Formulas in
 `keras_sslgan.losses.consistency_loss` and `sigmoid_rampup`.
 """
 
+import math
+import numbers
+
 from keras import ops
 
 from keras_sslgan import losses
@@ -19,7 +22,14 @@ def consistency_settings(weight, rampup, teacher):
     """The compile settings of the term, checked: `{}` when `weight` is 0 (so that a
     model without the term compiles, saves and backs up as before it existed)."""
     data_checks.check_number("consistency_weight", weight)
-    if isinstance(rampup, bool) or int(rampup) != rampup or rampup < 0:
+    data_checks.check_finite_number("consistency_weight", weight)
+    if (
+        isinstance(rampup, bool)
+        or not isinstance(rampup, numbers.Real)
+        or not math.isfinite(rampup)
+        or int(rampup) != rampup
+        or rampup < 0
+    ):
         raise ValueError(
             "`consistency_rampup` must be an integer >= 0 (training steps). "
             f"Received: consistency_rampup={rampup!r}"

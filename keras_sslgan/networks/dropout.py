@@ -35,6 +35,8 @@ class Dropout(keras.layers.Dropout):
     """
 
     def call(self, inputs, training=False):
+        if training and self.rate >= 1:  # every element dropped, as Keras' Dropout(1.0)
+            return ops.zeros_like(inputs)
         bits = bits_per_decision(self.rate)
         if not training or bits is None or self.noise_shape is not None:
             return super().call(inputs, training=training)
