@@ -92,18 +92,25 @@ def test_cifar_photos_stream_as_they_load(data_dir):
     assert int(dataset.reduce(0, lambda count, _: count + 1)) == 2000
 
 
+def streamed_baseline(folder):
+    """A tiny supervised baseline (its weights drawn from seed 0) and the folder
+    streamed: `(model, labeled, unlabeled)`, unbatched."""
+    keras.utils.set_random_seed(0)
+    labeled, _ = image_streams.stream_labeled_folder(folder, 8)
+    unlabeled = image_streams.stream_unlabeled_folder(folder, 8)
+    model = keras_sslgan.SupervisedBaseline(
+        keras_sslgan.networks.mlp_discriminator((8, 8, 3), 2, hidden_units=(8,), seed=0),
+        2,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+    )
+    model.compile(c_optimizer=keras.optimizers.Adam(1e-2))
+    return model, labeled, unlabeled
+
+
 def test_fit_trains_on_streamed_folders_the_same_way_twice(folder, tmp_path):
     def train():
-        keras.utils.set_random_seed(0)
-        labeled, _ = image_streams.stream_labeled_folder(folder, 8)
-        unlabeled = image_streams.stream_unlabeled_folder(folder, 8)
-        model = keras_sslgan.SupervisedBaseline(
-            keras_sslgan.networks.mlp_discriminator((8, 8, 3), 2, hidden_units=(8,), seed=0),
-            2,
-            preprocessing=keras.layers.Rescaling(1 / 255),
-            seed=0,
-        )
-        model.compile(c_optimizer=keras.optimizers.Adam(1e-2))
+        model, labeled, unlabeled = streamed_baseline(folder)
         model.fit(
             labeled.shuffle(5, seed=0).batch(4),
             unlabeled.shuffle(5, seed=1).batch(2, drop_remainder=True),
@@ -129,16 +136,7 @@ def test_a_streamed_run_resumes_at_its_step_with_its_weights(folder, tmp_path):
                 raise KeyboardInterrupt
 
     def model_and_data():
-        keras.utils.set_random_seed(0)
-        labeled, _ = image_streams.stream_labeled_folder(folder, 8)
-        unlabeled = image_streams.stream_unlabeled_folder(folder, 8)
-        model = keras_sslgan.SupervisedBaseline(
-            keras_sslgan.networks.mlp_discriminator((8, 8, 3), 2, hidden_units=(8,), seed=0),
-            2,
-            preprocessing=keras.layers.Rescaling(1 / 255),
-            seed=0,
-        )
-        model.compile(c_optimizer=keras.optimizers.Adam(1e-2))
+        model, labeled, unlabeled = streamed_baseline(folder)
         return model, labeled.batch(4), unlabeled.batch(2, drop_remainder=True)
 
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))

@@ -134,15 +134,20 @@ def load_unlabeled_folder(folder, image_size):
         ValueError: naming the folder or file, for a missing folder, one without
             images, or a file that cannot be read.
     """
+    return _read(list_unlabeled_files(folder), _check_size(image_size))
+
+
+def list_unlabeled_files(folder):
+    """The image files under `folder` (`list_image_files`), checked: a missing folder
+    or one without images raises a `ValueError` naming it."""
     _check_folder(folder, "folder")
-    image_size = _check_size(image_size)
     files = list_image_files(folder)
     if not files:
         raise ValueError(
             f"`folder` holds no images (files ending in {', '.join(IMAGE_EXTENSIONS)}). "
             f"Received: folder={folder!r}"
         )
-    return _read(files, image_size)
+    return files
 
 
 def load_train_test_folders(folder, image_size, class_names=None, test_fraction=0.25, seed=0):

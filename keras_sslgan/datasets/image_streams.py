@@ -20,11 +20,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_sslgan.datasets.image_folders import (
-    IMAGE_EXTENSIONS,
-    _check_folder,
     _check_size,
-    list_image_files,
     list_labeled_files,
+    list_unlabeled_files,
 )
 
 # What an image file starts with, per format; the marker that ends a whole JPEG or PNG.
@@ -153,14 +151,8 @@ def stream_unlabeled_folder(folder, image_size, shuffle_seed=None):
     Raises:
         ValueError: as `stream_labeled_folder`.
     """
-    _check_folder(folder, "folder")
     image_size = _check_size(image_size)
-    files = list_image_files(folder)
-    if not files:
-        raise ValueError(
-            f"`folder` holds no images (files ending in {', '.join(IMAGE_EXTENSIONS)}). "
-            f"Received: folder={folder!r}"
-        )
+    files = list_unlabeled_files(folder)
     paths = tf.constant(_checked(files))
     dataset = _decoded(paths, tf.zeros(len(files), tf.int32), image_size, shuffle_seed)
     return dataset.map(lambda image, label, ok: image)
