@@ -7,7 +7,13 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import load_example, make_mnist_model
+from helpers import (
+    load_example,
+    make_mnist_model,
+    synthetic_images,
+    tiny_discriminator,
+    tiny_generator,
+)
 
 import keras_sslgan
 from keras_sslgan.datasets import image_folders
@@ -73,3 +79,32 @@ def test_the_mnist_page_refuses_counts_below_one_before_loading(capsys):
     with pytest.raises(SystemExit):
         mnist.main(["--verbose", "loud"])
     assert "invalid choice: 'loud'" in capsys.readouterr().err
+
+
+def test_a_refused_compile_leaves_the_model_as_it_was():
+    """Mean Teacher without a moving average is refused before anything is compiled:
+    `fit` then asks for `compile`, as for a model never compiled."""
+    x, y = synthetic_images(40)
+    model = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(),
+        tiny_discriminator(),
+        3,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+        seed=0,
+    )
+    with pytest.raises(ValueError, match="use_ema=True"):
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(),
+            g_optimizer=keras.optimizers.Adam(),
+            consistency_weight=1.0,
+        )
+    assert not model.compiled
+    with pytest.raises(RuntimeError, match="call `compile"):
+        model.fit((x[:6], y[:6]), x, batch_size=20, epochs=1, verbose=0)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(use_ema=True),
+        g_optimizer=keras.optimizers.Adam(),
+        consistency_weight=1.0,
+    )
+    model.fit((x[:6], y[:6]), x, batch_size=20, epochs=1, verbose=0)
+    assert model.training_step() == 2

@@ -48,13 +48,20 @@ def consistency_settings(weight, rampup, teacher):
     }
 
 
-def check_teacher(model):
+def check_teacher(model, settings, optimizers):
     """Mean Teacher's teacher is the moving average the classifying player's optimizer
-    keeps: refuses an optimizer without one."""
-    if not model.consistency_weight or model.consistency_teacher != "mean_teacher":
+    keeps: refuses (before anything is compiled) an optimizer without one.
+
+    Args:
+        model: the model being compiled.
+        settings: its compile settings (`consistency_settings`' among them).
+        optimizers: dict from optimizer argument names to the optimizers given.
+    """
+    if not settings.get("consistency_weight") or settings["consistency_teacher"] != "mean_teacher":
         return
-    if model.classifying_player not in model.ema_players():
-        optimizer = model.players[model.classifying_player]
+    optimizer = model.players[model.classifying_player]
+    given = optimizers[optimizer]
+    if not getattr(getattr(given, "inner_optimizer", given), "use_ema", False):
         raise ValueError(
             "consistency_teacher='mean_teacher' uses the moving average of the "
             f"{model.classifying_player}'s weights: give `{optimizer}` `use_ema=True` (e.g. "

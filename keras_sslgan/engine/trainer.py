@@ -254,6 +254,7 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
                 consistency_weight, consistency_rampup, consistency_teacher
             ),
         }
+        consistency.check_teacher(self, settings, optimizers)  # before anything is set
         super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.compile_settings = dict(settings or {})
         for name, value in self.compile_settings.items():
@@ -269,7 +270,6 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"{name}_scaled")
             setattr(self, name, optimizer)
             optimizer.build(network.trainable_variables)
-        consistency.check_teacher(self)
 
     def _is_compiled(self):
         return self.compiled and all(self.optimizer_of(p) is not None for p in self.players)
