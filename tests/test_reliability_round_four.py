@@ -108,3 +108,19 @@ def test_a_refused_compile_leaves_the_model_as_it_was():
     )
     model.fit((x[:6], y[:6]), x, batch_size=20, epochs=1, verbose=0)
     assert model.training_step() == 2
+
+
+def test_settings_that_would_do_nothing_are_said_when_compiled():
+    shift = keras.layers.RandomTranslation(0.1, 0.1, seed=0)
+    model = keras_sslgan.SupervisedBaseline(tiny_discriminator(), 3, augmentation=shift)
+    with pytest.warns(UserWarning, match=r"applied only by the consistency term, which is off"):
+        model.compile(c_optimizer=keras.optimizers.Adam())
+    noisy = keras_sslgan.SupervisedBaseline(tiny_discriminator(noise=True), 3)
+    noisy.compile(  # its noise makes the Pi-model's two passes differ: no warning
+        c_optimizer=keras.optimizers.Adam(), consistency_weight=1.0, consistency_teacher="pi"
+    )
+    quiet = keras_sslgan.SupervisedBaseline(tiny_discriminator(noise=False), 3)
+    with pytest.warns(UserWarning, match="both passes agree"):
+        quiet.compile(
+            c_optimizer=keras.optimizers.Adam(), consistency_weight=1.0, consistency_teacher="pi"
+        )

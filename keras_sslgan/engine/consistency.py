@@ -9,6 +9,7 @@ the engine does the rest: the teacher, the ramp-up, the tracker. Formulas in
 
 import math
 import numbers
+import warnings
 
 from keras import ops
 
@@ -68,6 +69,41 @@ def check_teacher(model, settings, optimizers):
             "`keras.optimizers.Adam(..., use_ema=True, ema_momentum=0.99)`), or use "
             "consistency_teacher='pi'."
         )
+
+
+def warn_idle(model, settings):
+    """Warns when a setting given at build or compile time would do nothing: an
+    `augmentation` with the term off (only the term applies it), or the Pi-model's two
+    passes of a classifier without noise, dropout or augmentation (they always agree)."""
+    weight = settings.get("consistency_weight", 0.0)
+    if model.augmentation is not None and not weight:
+        warnings.warn(
+            "The model's `augmentation` is applied only by the consistency term, which is "
+            "off (consistency_weight=0): training never sees it. Pass "
+            "compile(consistency_weight=...) to use it, or build the model without it.",
+            stacklevel=4,
+        )
+    teacher = settings.get("consistency_teacher")
+    if weight and teacher == "pi" and model.augmentation is None:
+        if not _stochastic(model.classifying_network):
+            warnings.warn(
+                "consistency_teacher='pi' compares two passes of the "
+                f"{model.classifying_player}, which has no noise or dropout, and the model "
+                "has no `augmentation`: both passes agree and the term is 0 on every step. "
+                "Give the model an augmentation (e.g. keras.layers.RandomTranslation(0.1, "
+                "0.1)) or use consistency_teacher='mean_teacher'.",
+                stacklevel=4,
+            )
+
+
+def _stochastic(layer):
+    """Whether `layer` (or a layer inside it) draws random numbers in training: dropout
+    and noise of a positive rate, and Keras' random augmentation layers."""
+    if getattr(layer, "rate", 0) or getattr(layer, "stddev", 0):
+        return True
+    if type(layer).__name__.startswith("Random"):
+        return True
+    return any(_stochastic(inner) for inner in getattr(layer, "layers", ()))
 
 
 def teacher_logits(model, x):

@@ -270,6 +270,7 @@ class SemiSupervisedGAN(SavingMixin, ClassifierMixin, SamplingMixin, keras.Model
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"{name}_scaled")
             setattr(self, name, optimizer)
             optimizer.build(network.trainable_variables)
+        consistency.warn_idle(self, settings)
 
     def _is_compiled(self):
         return self.compiled and all(self.optimizer_of(p) is not None for p in self.players)
