@@ -87,38 +87,39 @@ CONSISTENCY_SETTINGS = (
 )
 
 
+def settings_table(runs, first, names, settings_of, accuracy):
+    """One row per run: the `first` columns (`(header, key)`), the settings `names` (read
+    from `settings_of(run)`), and `accuracy` (`(header, function of the run)`) in
+    percent."""
+    lines = [
+        "| " + " | ".join([h for h, _ in first] + list(names) + [accuracy[0]]) + " |",
+        "|" + "---|" * len(first) + "---:|" * (len(names) + 1),
+    ]
+    for run in runs:
+        cells = [str(run[key]) for _, key in first]
+        cells += [str(settings_of(run).get(name, "")) for name in names]
+        lines.append("| " + " | ".join(cells + [f"{100 * accuracy[1](run):.2f}"]) + " |")
+    return "\n".join(lines)
+
+
 def mnist_consistency_validation_table(runs):
     """One row per validation run: method, labels, the consistency settings, the final
     validation accuracy (never the test accuracy: these runs choose settings)."""
-    lines = [
-        "| method | labels | " + " | ".join(CONSISTENCY_SETTINGS) + " | validation |",
-        "|---|---:|" + "---:|" * (len(CONSISTENCY_SETTINGS) + 1),
-    ]
-    for run in runs:
-        settings = run.get("settings", {})
-        cells = [str(settings.get(name, "")) for name in CONSISTENCY_SETTINGS]
-        lines.append(
-            f"| {run['method']} | {run['labels']} | {' | '.join(cells)} | "
-            f"{100 * run['validation_accuracy']:.2f} |"
-        )
-    return "\n".join(lines)
+    first = [("method", "method"), ("labels", "labels")]
+    validation = ("validation", lambda run: run["validation_accuracy"])
+    return settings_table(
+        runs, first, CONSISTENCY_SETTINGS, lambda run: run.get("settings", {}), validation
+    )
 
 
 def cats_dogs_validation_table(runs):
     """One row per validation run of the cats-vs-dogs page: the model, its settings and
     the last epoch's validation accuracy."""
     names = ("labels", "image_size", "epochs", "consistency", "balance", "product_dtype")
-    lines = [
-        "| data | model | " + " | ".join(names) + " | final validation |",
-        "|---|---|" + "---:|" * (len(names) + 1),
-    ]
-    for run in runs:
-        cells = [str(run.get(name, "")) for name in names]
-        lines.append(
-            f"| {run['data']} | {run['method']} | {' | '.join(cells)} | "
-            f"{100 * run['val_accuracy'][-1]:.2f} |"
-        )
-    return "\n".join(lines)
+    validation = ("final validation", lambda run: run["val_accuracy"][-1])
+    return settings_table(
+        runs, [("data", "data"), ("model", "method")], names, lambda run: run, validation
+    )
 
 
 def reference_table(runs):

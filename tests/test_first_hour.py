@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from keras_sslgan.engine.trainer import default_verbosity
+from keras_sslgan.engine.fitting import default_verbosity
 
 ROOT = os.path.join(os.path.dirname(__file__), os.pardir)
 
