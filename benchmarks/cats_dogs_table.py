@@ -6,7 +6,8 @@ labels alone (and, with `--models ssl_gan consistency supervised`, the consisten
 balance terms without the GAN), from the same initial weights, labels, augmentation and
 number of updates. Appends one JSON line per model (final-epoch EMA test accuracy,
 validation curve, seconds per epoch, settings, machine, package version, date);
-interrupted tables resume. Then rewrites the table between `<!-- cats-dogs-table -->`
+interrupted tables resume, and so does a page stopped mid-run (its `--backup-dir` is
+the run's folder). Then rewrites the table between `<!-- cats-dogs-table -->`
 and `<!-- /cats-dogs-table -->` of BENCHMARKS.md. Records of keras_sslgan < 0.3 (no
 consistency or balance term, float32 products) stay readable.
 
@@ -37,12 +38,13 @@ def run_page(data_dir, output_dir, **settings):
     log in `output_dir/log.txt`) and returns the summary it wrote."""
     command = [sys.executable, os.path.join(ROOT, "examples", "cats_dogs.py")]
     command += ["--data-dir", data_dir, "--output-dir", output_dir, "--verbose", "2"]
+    command += ["--backup-dir", os.path.join(output_dir, "backup")]
     for name, value in settings.items():
         if value is not None:
             values = value if isinstance(value, (list, tuple)) else [value]
             command += ["--" + name.replace("_", "-"), *map(str, values)]
     os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "log.txt"), "w") as log:
+    with open(os.path.join(output_dir, "log.txt"), "a") as log:
         subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=True)
     with open(os.path.join(output_dir, "summary.json")) as f:
         return json.load(f)
@@ -59,7 +61,17 @@ SETTINGS = {
     "consistency": 0.0,
     "balance": 0.0,
     "product_dtype": "float32",
+    "teacher": "mean_teacher",
+    "strength": None,
+    "threshold": None,
 }
+
+
+def term(teacher, strength, threshold):
+    """The consistency term's teacher as the table names it."""
+    if teacher != "fixmatch":
+        return teacher.replace("_", " ")
+    return f"FixMatch (strength {strength:g}, threshold {threshold:g})"
 
 
 def setting(record):
@@ -74,9 +86,9 @@ def table(results):
     """Markdown rows, one per setting: each method's mean ± std over seeds, the SSL-GAN's
     gap to supervised-only on the seeds both ran, and seconds per epoch."""
     lines = [
-        "| data | size | labels | epochs | consistency / balance | products | SSL-GAN "
+        "| data | size | labels | epochs | consistency / balance | teacher | products | SSL-GAN "
         "| consistency only | supervised only | gap SSL-GAN (points) | s/epoch |",
-        "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---|",
     ]
     for row in sorted({setting(r) for r in results}, key=str):
         runs = [r for r in results if setting(r) == row]
@@ -91,10 +103,10 @@ def table(results):
             for m in METHODS
             if accuracy[m]
         )
-        data, size, labels, epochs, _, _, consistency, balance, products = row
+        data, size, labels, epochs, _, _, consistency, balance, products, *teacher = row
         lines.append(
             f"| {data} | {size} | {labels} | {epochs} | {consistency:g} / {balance:g} "
-            f"| {products} | "
+            f"| {term(*teacher) if consistency else '-'} | {products} | "
             + " | ".join(cell(list(accuracy[m].values())) for m in METHODS)
             + (f" | {np.mean(gaps):+.2f} (seeds {paired})" if gaps else " | ")
             + f" | {seconds} |"
@@ -114,6 +126,9 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=6e-4)
     parser.add_argument("--consistency", type=float, default=0.0)
     parser.add_argument("--balance", type=float, default=1.0)
+    parser.add_argument("--teacher", default="mean_teacher", choices=["mean_teacher", "fixmatch"])
+    parser.add_argument("--strength", type=float, default=0.5, help="FixMatch's RandAugment")
+    parser.add_argument("--threshold", type=float, default=0.95, help="FixMatch's confidence")
     parser.add_argument(
         "--models",
         nargs="+",
@@ -151,6 +166,9 @@ def main(argv=None):
         "consistency": args.consistency,
         "balance": args.balance,
         "product_dtype": product_dtype,
+        "teacher": args.teacher,
+        "strength": args.strength if args.teacher == "fixmatch" else None,
+        "threshold": args.threshold if args.teacher == "fixmatch" else None,
     }
     done = {
         (r["labels"], r["seed"], r["method"])
@@ -186,6 +204,9 @@ def main(argv=None):
                 limit=args.limit,
                 learning_rate=args.learning_rate,
                 product_dtype=product_dtype,
+                teacher=args.teacher,
+                strength=args.strength,
+                threshold=args.threshold,
             )
             for name, result in summary["results"].items():
                 record = {"method": MODELS[name], "labels": labels, "seed": seed}

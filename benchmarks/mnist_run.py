@@ -342,7 +342,8 @@ def salimans_settings(args, steps):
         input_noise=args.input_noise,
         hidden_noise=args.hidden_noise,
         d_learning_rate=args.d_learning_rate,
-        g_learning_rate=args.g_learning_rate,
+        # The supervised baseline has no generator (the recipe refuses its settings).
+        g_learning_rate=None if args.method == "supervised" else args.g_learning_rate,
         decay_fraction=args.decay_fraction,
         ema_momentum=args.ema_momentum,
         adam_epsilon=args.adam_epsilon,

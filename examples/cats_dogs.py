@@ -5,16 +5,22 @@ split, or a TensorFlow Datasets name), draws `--labels` balanced labeled photos,
 every training photo as unlabeled, and trains from the same initial weights the SSL-GAN
 (FM-GAN with a class-balance term) and the same network on the labels alone. Prints
 both test accuracies, draws the validation curves beside the generator's samples
-(`comparison.png`) and exports the better model (on validation) to ONNX.
+(`comparison.png`) and exports the better model (on validation) to ONNX. With
+`--teacher fixmatch` the consistency term is FixMatch's: confident labels of a weak view
+learnt on a strong one (RandAugment and Cutout of `--strength`). With `--backup-dir` a
+stopped run resumes where it stopped.
 
     python examples/cats_dogs.py --data-dir ../shared/data/cats_dogs/cifar10_catdog
     python examples/cats_dogs.py --tfds cats_vs_dogs  # the 23,262 photos of TFDS
 """
 
 import argparse
+import csv
+import glob
 import inspect
 import json
 import os
+import shutil
 import time
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # 2x faster convolutions on most CPUs
@@ -38,6 +44,9 @@ def run(
     image_size=32,
     width=32,
     consistency=0.0,
+    teacher="mean_teacher",
+    strength=0.5,
+    threshold=0.95,
     balance=1.0,
     batch_size=100,
     learning_rate=6e-4,
@@ -48,11 +57,18 @@ def run(
     product_dtype=None,
     seed=0,
     output_dir="outputs/cats_dogs",
+    backup_dir=None,
     verbose="auto",
 ):
     """Trains `models` (of `NAMES`), writes what they made to `output_dir`, returns a summary."""
-    settings = {k: v for k, v in locals().items() if k not in ("output_dir", "verbose")}
+    settings = {
+        k: v for k, v in locals().items() if k not in ("output_dir", "backup_dir", "verbose")
+    }
+    if any(name not in NAMES for name in models):
+        raise ValueError(f"`models` must be among {list(NAMES)}. Received: models={models!r}")
     product_dtype = product_dtype or keras_sslgan.networks.default_product_dtype()
+    path = os.path.join(output_dir, "classifier.onnx")
+    keras_sslgan.export.check_replaceable(path, "onnx")  # before training, not after
     keras.utils.set_random_seed(seed)
     datasets = keras_sslgan.datasets
     if tfds:  # a TensorFlow Datasets name (cats 0 and dogs 1 in cats_vs_dogs)
@@ -71,24 +87,43 @@ def run(
         x_unlabeled = np.concatenate([x_unlabeled, extra])
     batch_size = min(batch_size, len(x_unlabeled))
     steps_per_epoch = len(x_unlabeled) // batch_size
-    card = dict(width=width, consistency=consistency, balance=balance, seed=seed)
+    card = dict(width=width, consistency=consistency, balance=balance, seed=seed, teacher=teacher)
+    card.update(strength=strength, threshold=threshold)
     card.update(learning_rate=learning_rate, product_dtype=product_dtype)
     steps = epochs * steps_per_epoch
     built = keras_sslgan.recipes.photo_models(image_size, steps, dtype_policy=dtype_policy, **card)
     samples, logs = os.path.join(output_dir, "samples"), os.path.join(output_dir, "logs")
+    if not (backup_dir and os.path.isdir(backup_dir)):  # a new run: no pictures of an old one
+        for folder in (samples, logs):
+            shutil.rmtree(folder, ignore_errors=True)
     grid = keras_sslgan.SampleGrid(samples, log_dir=logs, value_range=(0, 1))  # every epoch
     fit = dict(batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch)
     fit.update(validation_data=(x_val, y_val), verbose=verbose)
     results = {}
     for name in models:  # the same labels, photos and number of updates for each model
         callbacks = [keras_sslgan.SwapClassifierEMAWeights()] + [grid] * (name == "ssl_gan")
+        saved = backup_dir and os.path.join(backup_dir, name)
+        if saved and os.path.exists(saved + ".json"):  # trained before the run stopped
+            built[name].load_weights(saved + ".weights.h5")
+            with open(saved + ".json") as f:
+                results[name] = json.load(f)
+            continue
+        if saved:  # epoch by epoch: the training state, and the curve in a CSV file
+            callbacks += [keras.callbacks.BackupAndRestore(saved)]
+            callbacks += [keras.callbacks.CSVLogger(saved + ".csv", append=True)]
         start = time.perf_counter()
         history = built[name].fit((x_labeled, y_labeled), x_unlabeled, callbacks=callbacks, **fit)
         seconds = time.perf_counter() - start
         _, accuracy = built[name].evaluate(x_test, y_test, batch_size=500, verbose=0)
-        curve = [float(v) for v in history.history["val_accuracy"]]
-        results[name] = dict(test_accuracy=float(accuracy), val_accuracy=curve)
-        results[name]["seconds_per_epoch"] = seconds / epochs
+        curve = history.history["val_accuracy"]
+        if saved:  # the epochs before a restart too, each epoch's last line
+            curve = list({int(r["epoch"]): r["val_accuracy"] for r in read_csv(saved)}.values())
+        results[name] = dict(test_accuracy=float(accuracy), val_accuracy=list(map(float, curve)))
+        results[name]["seconds_per_epoch"] = seconds / len(history.history["val_accuracy"])
+        if saved:
+            built[name].save_weights(saved + ".weights.h5")
+            with open(saved + ".json", "w") as f:
+                json.dump(results[name], f)
 
     print(f"cats vs dogs, {labels} labels, seed {seed}: test accuracy (final epoch, EMA)")
     for name, result in results.items():
@@ -98,14 +133,14 @@ def run(
         print(f"  {NAMES[name]:>16}: {result['test_accuracy']:.4f}{gap}")
     os.makedirs(output_dir, exist_ok=True)
     curves = {NAMES[name]: result["val_accuracy"] for name, result in results.items()}
-    png, samples = os.path.join(output_dir, "comparison.png"), (grid.written or [None])[-1]
+    pictures = grid.written or sorted(glob.glob(os.path.join(samples, "*.png")))  # or resumed
+    png, samples = os.path.join(output_dir, "comparison.png"), (pictures or [None])[-1]
     keras_sslgan.diagnostics.plot_comparison(curves, samples, png, f"{labels} labels")
     best = max(results, key=lambda name: results[name]["val_accuracy"][-1])  # not on test
     exported = built[best]
     if dtype_policy != "float32":  # export a float32 copy (mixed_float16 on GPUs)
         exported = keras_sslgan.recipes.photo_models(image_size, 1, **card)[best]
         exported.set_weights(built[best].get_weights())
-    path = os.path.join(output_dir, "classifier.onnx")
     keras_sslgan.export_classifier(exported, path, "onnx", class_names=["cat", "dog"])
     summary = dict(settings, product_dtype=product_dtype, results=results)
     summary.update(steps=steps, train_images=len(x_unlabeled))
@@ -114,6 +149,11 @@ def run(
         json.dump(summary, f, indent=2)
     print(f"wrote comparison.png, classifier.onnx ({NAMES[best]}), samples/ to {output_dir}")
     return summary
+
+
+def read_csv(path):
+    with open(path + ".csv", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 DEFAULTS = {name: p.default for name, p in inspect.signature(run).parameters.items()}
@@ -128,13 +168,15 @@ def main(argv=None):
     add("--extra-unlabeled", type=folder, help="a folder of more unlabeled photos")
     for name in ("labels", "epochs", "image_size", "width", "batch_size", "limit"):
         add("--" + name.replace("_", "-"), type=positive_int)
-    for name in ("consistency", "balance", "learning_rate"):
+    for name in ("consistency", "strength", "threshold", "balance", "learning_rate"):
         add("--" + name.replace("_", "-"), type=float)
+    add("--teacher", choices=keras_sslgan.engine.consistency.TEACHERS, help="of --consistency")
     add("--seed", type=int)
     add("--models", nargs="+", choices=list(NAMES))
     add("--dtype-policy", help="e.g. mixed_float16 on GPUs")
     add("--product-dtype", choices=["float32", "bfloat16"], help="default: as the CPU has")
     add("--output-dir")
+    add("--backup-dir", help="where a stopped run resumes from (kept after the run)")
     add("--verbose", choices=["auto", "0", "1", "2"], help="Keras fit verbosity")
     data = os.path.join(os.environ.get("KERAS_SSLGAN_DATA", "data"), "cats_dogs", "cifar10_catdog")
     parser.set_defaults(**dict(DEFAULTS, data_dir=data))

@@ -45,6 +45,8 @@ def run(
     """
     if product_dtype == "auto":
         product_dtype = keras_sslgan.networks.default_product_dtype()
+    onnx_path = os.path.join(output_dir, "classifier.onnx")
+    keras_sslgan.export.check_replaceable(onnx_path, "onnx")  # before training, not after
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = keras_sslgan.datasets.mnist.load_data(data_dir)
     (x_labeled, y_labeled), x_unlabeled = keras_sslgan.split_labeled(
@@ -96,11 +98,12 @@ def run(
         )
     os.makedirs(output_dir, exist_ok=True)
     model.save(os.path.join(output_dir, "model.keras"))
-    keras_sslgan.export_classifier(
-        model,
-        os.path.join(output_dir, "classifier.onnx"),
-        format="onnx",
-        class_names=[str(k) for k in range(10)],
+    keras_sslgan.export_classifier(model, onnx_path, "onnx", class_names=list("0123456789"))
+    # The ONNX file against the model on the test set (bfloat16 products round).
+    agreement = keras_sslgan.diagnostics.onnx_agreement(model, onnx_path, x_test)
+    print(
+        f"classifier.onnx gives the model's class on {agreement['same_class']:.2%} of the "
+        f"test set (largest difference in a probability: {agreement['max_difference']:.1e})"
     )
     summary = {
         "method": method,
@@ -111,6 +114,7 @@ def run(
         "steps": model.training_step(),
         "test_accuracy": accuracy,
         "test_confusion": confusion.tolist(),
+        "onnx_agreement": agreement,
         "generator": generator,
         "version": keras_sslgan.__version__,
     }

@@ -31,7 +31,16 @@ def _export(args):
 
     import keras_sslgan
 
-    model = keras.saving.load_model(args.model)
+    try:
+        model = keras.saving.load_model(args.model, safe_mode=not args.trust_code)
+    except ValueError as error:
+        if "safe_mode" not in str(error):
+            raise
+        raise SystemExit(
+            f"error: {args.model} holds a Lambda layer (e.g. in its augmentation): loading "
+            "it runs Python code stored in the file, which Keras refuses by default. If "
+            "you trust the file, run the command again with --trust-code."
+        ) from None
     if not isinstance(model, keras_sslgan.engine.SemiSupervisedGAN):
         raise SystemExit(
             f"error: {args.model} holds a {type(model).__name__}, not a keras_sslgan model."
@@ -67,6 +76,11 @@ def main(argv=None):
     )
     export.add_argument(
         "--class-names", nargs="+", default=None, help="K class names (default: 0 .. K-1)"
+    )
+    export.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="load a model with Lambda layers (it runs the Python code stored in the file)",
     )
     args = parser.parse_args(argv)
     if args.command == "train":

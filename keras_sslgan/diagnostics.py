@@ -129,6 +129,31 @@ def confusion_matrix(model, x, y, batch_size=1000):
     return float(np.trace(confusion) / len(y)), confusion
 
 
+def onnx_agreement(model, onnx_path, x, batch_size=500):
+    """How the exported ONNX classifier at `onnx_path` agrees with `model.predict` on `x`:
+    the largest difference in a probability and the share of examples given the same
+    class. Exact but for float rounding, except where the model's products are in
+    bfloat16 (the export computes in float32; `export_classifier`). Needs onnxruntime.
+
+    Returns:
+        dict with `max_difference` (float), `same_class` (float in [0, 1]), `examples`.
+    """
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    x = np.asarray(x, "float32")
+    exported = np.concatenate(
+        [session.run(None, {name: x[i : i + batch_size]})[0] for i in range(0, len(x), batch_size)]
+    )
+    expected = model.predict(x, batch_size=batch_size, verbose=0)
+    return {
+        "max_difference": float(np.max(np.abs(exported - expected))),
+        "same_class": float(np.mean(exported.argmax(-1) == expected.argmax(-1))),
+        "examples": len(x),
+    }
+
+
 def plot_comparison(curves, samples_png, path, title):
     """Draws validation curves beside a generator's sample grid into the PNG `path`.
 

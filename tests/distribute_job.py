@@ -37,7 +37,8 @@ import tensorflow as tf
 
 MODE, OUT = sys.argv[1], sys.argv[2]
 if MODE in (
-    "parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale", "pretrain", "consistency"
+    "parity", "triple", "bad", "good_bad", "fused_adam", "loss_scale", "pretrain", "consistency",
+    "fixmatch", "balance",
 ):  # fmt: skip
     (cpu,) = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -47,11 +48,13 @@ import keras  # noqa: E402
 import keras_sslgan  # noqa: E402
 
 
-def build(strategy, adam=keras.optimizers.Adam, ema=False, consistency=0.0):
+def build(strategy, adam=keras.optimizers.Adam, ema=False, consistency=0.0, **terms):
     """The same model in every call: same seeds, built inside `strategy.scope()`; `adam`
     the optimizers' class, the discriminator's keeping an EMA with `ema=True`; with
-    `consistency` the Mean Teacher term of that weight."""
+    `consistency` the Mean Teacher term of that weight; `terms`: the model's views and
+    other consistency settings."""
     keras.utils.set_random_seed(1)
+    views = {k: terms.pop(k) for k in ("augmentation", "strong_augmentation") if k in terms}
     with strategy.scope():
         model = keras_sslgan.SSLGAN(
             generator=keras_sslgan.networks.mlp_generator(
@@ -64,11 +67,13 @@ def build(strategy, adam=keras.optimizers.Adam, ema=False, consistency=0.0):
             ),
             num_classes=2,
             seed=1,
+            **{k: make() for k, make in views.items()},
         )
         model.compile(
             d_optimizer=adam(1e-2, beta_1=0.5, use_ema=ema, ema_momentum=0.5),
             g_optimizer=adam(1e-2, beta_1=0.5),
             consistency_weight=consistency,
+            **terms,
         )
     return model
 
@@ -141,9 +146,11 @@ def parity(build=build, steps=1):
             verbose=0,
         )
         results[f"{name}_replicas"] = np.array(strategy.num_replicas_in_sync)
-        for term in ("low_density", "pull_away", "consistency"):
-            if f"{term}_loss" in history.history:
-                results[f"{term}_{name}"] = np.array(history.history[f"{term}_loss"][-1])
+        for term in ("low_density_loss", "pull_away_loss", "consistency_loss", "pseudo_label_rate"):
+            if term in history.history:
+                results[f"{term.removesuffix('_loss')}_{name}"] = np.array(
+                    history.history[term][-1]
+                )
         # Labels and noise of the model's seed: 6 per replica, drawn in one replica step.
         fresh = build(strategy)
         replicas = strategy.num_replicas_in_sync
@@ -341,6 +348,36 @@ def loss_scale():
     )
 
 
+def balance():
+    """The class-balance loss and its gradient with logits 200 apart across replicas:
+    replica 0's example predicts class 1 with certainty, replica 1's never does."""
+    logits = np.array([[0.0, 200.0], [200.0, 0.0]], "float32")
+    results = {}
+    for name, strategy in (
+        ("one", tf.distribute.OneDeviceStrategy("/cpu:0")),
+        ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])),
+    ):
+        replicas = strategy.num_replicas_in_sync
+        with strategy.scope():
+            x = tf.Variable(logits)  # each replica reads its own rows
+
+        def step(x=x, replicas=replicas):
+            _, index = keras_sslgan.engine.distribute.replica_id()
+            rows = len(logits) // replicas
+            with tf.GradientTape() as tape:
+                mine = x[index * rows : (index + 1) * rows]
+                loss = keras_sslgan.losses.class_balance_loss(
+                    mine, keras_sslgan.engine.distribute.global_batch
+                )
+                scaled = keras_sslgan.engine.distribute.scale_for_replicas(loss)
+            return loss, tape.gradient(scaled, x)
+
+        loss, gradient = strategy.run(tf.function(step))
+        results[f"loss_{name}"] = np.asarray(strategy.experimental_local_results(loss)[0])
+        results[f"gradient_{name}"] = np.asarray(strategy.reduce("SUM", gradient, axis=None))
+    np.savez(OUT, **results)
+
+
 if __name__ == "__main__":
     {
         "parity": parity,
@@ -349,6 +386,7 @@ if __name__ == "__main__":
         "good_bad": lambda: triple(build_good_bad),
         "worker": worker,
         "fused_adam": fused_adam,
+        "balance": balance,
         "loss_scale": loss_scale,
         "pretrain": pretrain,
         # SGD (see `build_triple`): Adam's sign-like first steps would amplify rounding.
@@ -358,6 +396,20 @@ if __name__ == "__main__":
                 adam=lambda lr, beta_1, **ema: keras.optimizers.SGD(lr, **ema),
                 ema=True,
                 consistency=5.0,
+            ),
+            steps=3,
+        ),
+        # FixMatch, its two views drawn by Keras' random layers: each replica's examples
+        # get the draws one device gives them.
+        "fixmatch": lambda: parity(
+            lambda s: build(
+                s,
+                adam=lambda lr, beta_1, **ema: keras.optimizers.SGD(lr, **ema),
+                consistency=5.0,
+                consistency_teacher="fixmatch",
+                consistency_threshold=0.55,
+                augmentation=lambda: keras.layers.GaussianNoise(0.2, seed=2),
+                strong_augmentation=lambda: keras.layers.GaussianNoise(1.0, seed=3),
             ),
             steps=3,
         ),

@@ -133,7 +133,11 @@ def run_method_test(build, tmp_path, epochs=1, batch_size=20):
     history = model.fit((x_labeled, y_labeled), x, batch_size=batch_size, epochs=epochs, verbose=0)
     assert set(history.history) == set(model.logged_metric_names()), history.history
     off = {n for n, w in model.term_weights.items() if getattr(model, w) == 0}
-    consistency = {"consistency_loss"} if model.consistency_weight else set()
+    consistency = set()
+    if model.consistency_weight:
+        consistency = {"consistency_loss"}
+        if model.consistency_teacher == "fixmatch":
+            consistency.add("pseudo_label_rate")
     assert set(model.logged_metric_names()) == set(model.metric_names) - off | consistency
     for name, values in history.history.items():
         assert np.all(np.isfinite(values)), (name, values)

@@ -795,7 +795,8 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     assert all((r["consistency"], r["balance"], r["steps"]) == (10.0, 1.0, 1) for r in runs)
     ssl, consistency, sup = (100 * r["test_accuracy"] for r in runs)
     assert (
-        f"| train (first 60) | 32 | 10 | 1 | 10 / 1 | float32 | {ssl:.2f} ± 0.00 (n=1) "
+        "| train (first 60) | 32 | 10 | 1 | 10 / 1 | mean teacher | float32 "
+        f"| {ssl:.2f} ± 0.00 (n=1) "
         f"| {consistency:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
         f"| {ssl - sup:+.2f} (seeds [0]) |" in text
     )
@@ -816,8 +817,16 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
         dict(old, method="supervised only", test_accuracy=0.5425, seconds_per_epoch=7.2),
     ]
     assert table.table(records).splitlines()[2] == (
-        "| cifar10_catdog | 32 | 100 | 20 | 0 / 0 | float32 | 51.45 ± 0.00 (n=1) | - "
+        "| cifar10_catdog | 32 | 100 | 20 | 0 / 0 | - | float32 | 51.45 ± 0.00 (n=1) | - "
         "| 54.25 ± 0.00 (n=1) | -2.80 (seeds [0]) | 34.3 / 7.2 |"
+    )
+    # FixMatch's records are a row of their own, naming its settings.
+    fixmatch = dict(old, consistency=1.0, balance=1.0, product_dtype="bfloat16")
+    fixmatch.update(teacher="fixmatch", strength=0.5, threshold=0.95)
+    records = [dict(fixmatch, method="consistency only", test_accuracy=0.6, seconds_per_epoch=9.0)]
+    assert table.table(records).splitlines()[2] == (
+        "| cifar10_catdog | 32 | 100 | 20 | 1 / 1 | FixMatch (strength 0.5, threshold 0.95) "
+        "| bfloat16 | - | 60.00 ± 0.00 (n=1) | - |  | 9.0 |"
     )
 
 
@@ -1107,3 +1116,23 @@ def test_thread_speed_times_each_setting_in_fresh_processes(data_dir, tmp_path, 
     record = speed.main(argv + ["--rounds", "1", "--results", str(tmp_path / "r.jsonl")])
     assert record["settings"] == {"defaults": {}, "intra1": {"TF_NUM_INTRAOP_THREADS": "1"}}
     assert all(len(v) == 1 and v[0] > 0 for v in record["ms_per_step"].values())
+
+
+def test_cats_dogs_budget_table_compares_budgets_on_validation(monkeypatch):
+    budget = load_benchmark("cats_dogs_budget", monkeypatch)
+    base = dict(budget.SETTING, product_dtype="bfloat16")
+    records = [
+        dict(base, method="SSL-GAN", epochs=30, steps=2700, seed=0, test_accuracy=0.55,
+             val_accuracy=[0.5, 0.6, 0.58]),
+        dict(base, method="SSL-GAN", epochs=30, steps=2700, seed=1, test_accuracy=0.57,
+             val_accuracy=[0.5, 0.52, 0.54]),
+        dict(base, method="supervised only", epochs=90, steps=8100, seed=0, test_accuracy=0.5,
+             val_accuracy=[0.51]),
+        dict(base, method="SSL-GAN", epochs=90, steps=8100, seed=0, test_accuracy=0.6,
+             val_accuracy=[0.6], teacher="fixmatch"),  # another setting: left out
+    ]  # fmt: skip
+    lines = budget.table(budget.runs(records)).splitlines()
+    assert lines[2:] == [
+        "| 30 | 2700 | SSL-GAN | [0, 1] | 56.00 | 57.00 | 56.00 |",
+        "| 90 | 8100 | supervised only | [0] | 51.00 | 51.00 | 50.00 |",
+    ]

@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -130,6 +132,9 @@ def test_sample_grid_draws_the_generator_as_png_and_tensorboard_image(
     plain.fit((x[:12], y[:12]), x, batch_size=20, epochs=3, verbose=0)
     for a, b in zip(model.weights, plain.weights, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # A second fit goes on numbering from the first's epochs: nothing overwritten.
+    model.fit((x[:12], y[:12]), x, batch_size=20, epochs=1, verbose=0, callbacks=[grid])
+    assert [p.name for p in sorted((tmp_path / "png").iterdir())][-1] == "samples_epoch_004.png"
 
 
 def test_sample_grid_refuses_a_model_without_the_generator_and_bad_arguments(tmp_path):
@@ -139,12 +144,30 @@ def test_sample_grid_refuses_a_model_without_the_generator_and_bad_arguments(tmp
     )
     model.compile(c_optimizer=keras.optimizers.Adam(1e-3))
     grid = keras_sslgan.SampleGrid(tmp_path)
-    with pytest.raises(ValueError, match="SupervisedBaseline has none"):
+    with pytest.raises(ValueError, match="SupervisedBaseline has no such generator"):
         model.fit((x[:12], y[:12]), x, batch_size=20, verbose=0, callbacks=[grid])
-    with pytest.raises(ValueError, match="every=0"):
-        keras_sslgan.SampleGrid(tmp_path, every=0)
-    with pytest.raises(ValueError, match=r"value_range=\(1, 0\)"):
-        keras_sslgan.SampleGrid(tmp_path, value_range=(1, 0))
+    assert model.training_step() == 0  # refused before the first step
+    for every in (0, None, 1.5):
+        with pytest.raises(ValueError, match=f"every={every}"):
+            keras_sslgan.SampleGrid(tmp_path, every=every)
+    for value_range in ((1, 0), "auto", (0, 1, 2)):
+        with pytest.raises(ValueError, match=re.escape(f"value_range={value_range!r}")):
+            keras_sslgan.SampleGrid(tmp_path, value_range=value_range)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="a file is there. Received: directory="):
+        keras_sslgan.SampleGrid(tmp_path / "file")
+    # Issue 56, item 17: the discriminator is not a generator: refused before training.
+    gan = keras_sslgan.FeatureMatchingGAN(
+        tiny_generator(),
+        tiny_discriminator(),
+        NUM_CLASSES,
+        preprocessing=keras.layers.Rescaling(1 / 255),
+    )
+    gan.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    grid = keras_sslgan.SampleGrid(tmp_path, generator="discriminator")
+    with pytest.raises(ValueError, match="has no such generator .*generator='discriminator'"):
+        gan.fit((x[:12], y[:12]), x, batch_size=20, verbose=0, callbacks=[grid])
+    assert gan.training_step() == 0
     with pytest.raises(ValueError, match="directory=None, log_dir=None"):
         keras_sslgan.SampleGrid()
     # A TensorBoard callback gives its log dir.

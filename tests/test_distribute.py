@@ -70,6 +70,38 @@ def test_the_mean_teacher_term_on_two_replicas_is_the_step_of_one_device(tmp_pat
         np.testing.assert_allclose(r["consistency_mirrored"], r["consistency_one"], rtol=1e-4)
 
 
+def test_the_fixmatch_term_on_two_replicas_is_the_step_of_one_device(tmp_path):
+    """3 steps of FM-GAN with FixMatch's term, the weak and strong views drawn by Keras'
+    random layers for the global batch: two replicas see the views one device sees and
+    update the networks as it does (each replica drew the same noise for its own
+    examples before)."""
+    out = str(tmp_path / "fixmatch.npz")
+    done = run(["fixmatch", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        assert_same_step(r, min_weights=10)
+        assert float(r["consistency_one"]) > 1e-6
+        np.testing.assert_allclose(r["consistency_mirrored"], r["consistency_one"], rtol=1e-4)
+        assert 0 < float(r["pseudo_label_rate_one"]) <= 1
+        np.testing.assert_allclose(
+            r["pseudo_label_rate_mirrored"], r["pseudo_label_rate_one"], rtol=1e-6
+        )
+
+
+def test_the_class_balance_loss_across_replicas_is_that_of_one_device(tmp_path):
+    """Logits 200 apart, one example per replica: the loss and its gradient are one
+    device's, finite (the shift by the replicas' mean maximum overflowed to -inf)."""
+    out = str(tmp_path / "balance.npz")
+    done = run(["balance", out])
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(out) as r:
+        # By hand: mean p = (1/2, 1/2) to float32 precision, so L = log 2.
+        assert float(r["loss_one"]) == pytest.approx(np.log(2), rel=1e-6)
+        np.testing.assert_allclose(r["loss_mirrored"], r["loss_one"], rtol=1e-6)
+        assert np.all(np.isfinite(r["gradient_one"]))
+        np.testing.assert_allclose(r["gradient_mirrored"], r["gradient_one"], atol=1e-7)
+
+
 def test_classifier_pretraining_on_two_replicas_is_the_step_of_one_device(tmp_path):
     """`pretrain_classifier` builds its model in the model's strategy scope (it failed
     with `TypeError: tuple indices must be integers or slices, not MirroredVariable`)."""

@@ -211,6 +211,31 @@ def test_cats_dogs_example_tells_the_tale_end_to_end(data_dir, tmp_path, capsys)
         assert message in capsys.readouterr().err
 
 
+def test_cats_dogs_with_fixmatch_resumes_from_its_backup_folder(data_dir, tmp_path):
+    """With `--backup-dir` a model trained before a stop is read back, not trained again
+    (its results, curve and weights as they were), and the FixMatch term is recorded."""
+    cats_dogs = load_example("cats_dogs")
+    photos = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
+    options = dict(labels=10, epochs=2, image_size=16, width=8, limit=40, batch_size=10)
+    options.update(consistency=1.0, teacher="fixmatch", threshold=0.6, verbose=0)
+    options.update(models=("consistency", "supervised"), backup_dir=str(tmp_path / "backup"))
+    first = cats_dogs.run(photos, output_dir=str(tmp_path / "a"), **options)
+    assert sorted(os.listdir(tmp_path / "backup")) == [
+        f"{name}.{ext}"
+        for name in ("consistency", "supervised")
+        for ext in ("csv", "json", "weights.h5")
+    ]
+    assert len(first["results"]["consistency"]["val_accuracy"]) == 2
+    assert (first["teacher"], first["threshold"]) == ("fixmatch", 0.6)
+    os.remove(tmp_path / "backup" / "supervised.json")  # as if stopped during its training
+    os.remove(tmp_path / "backup" / "supervised.csv")
+    again = cats_dogs.run(photos, output_dir=str(tmp_path / "b"), **options)
+    assert again["results"]["consistency"] == first["results"]["consistency"]
+    # Trained again from the same seed: the same test accuracy.
+    supervised = again["results"]["supervised"]
+    assert supervised["test_accuracy"] == first["results"]["supervised"]["test_accuracy"]
+
+
 def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_path):
     """The three models classify with the same network from the same weights; under
     mixed_float16 (the GPU policy) a model trains alone and the ONNX file is made from a
@@ -252,6 +277,8 @@ def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_pa
     assert list(summary["results"]) == ["consistency"] and summary["exported"] == "consistency"
     with pytest.raises(TypeError, match="learnig_rate"):  # a typo is refused, not recorded
         cats_dogs.run(photos, learnig_rate=1e9)
+    with pytest.raises(ValueError, match=r"Received: models=\('consistency_only',\)"):
+        cats_dogs.run(photos, models=("consistency_only",))
     assert summary["steps"] == 3  # 40 photos, 4 for validation, 36 in batches of 10
     session = onnxruntime.InferenceSession(str(tmp_path / "classifier.onnx"))
     images = np.random.default_rng(1).uniform(0, 255, (4, 16, 16, 3)).astype("float32")

@@ -136,6 +136,8 @@ def test_export_errors(trained, tmp_path):
 
 @pytest.mark.filterwarnings("ignore:.*TensorFlow sees no GPU:UserWarning")  # float16 on a CPU
 def test_export_refuses_mixed_precision(tmp_path):
+    """Under mixed_float16, after a `.keras` save and load (the loaded network's own
+    policy reads float32, its layers' mixed_float16), and for one inner layer."""
     import keras
 
     keras.config.set_dtype_policy("mixed_float16")
@@ -143,8 +145,19 @@ def test_export_refuses_mixed_precision(tmp_path):
         model = make_mnist_model()
     finally:
         keras.config.set_dtype_policy("float32")
-    with pytest.raises(ValueError, match="dtype policy 'mixed_float16'"):
+    with pytest.raises(ValueError, match=r"computes in float16 in .*\(mixed_float16\)"):
         keras_sslgan.export_classifier(model, str(tmp_path / "m.onnx"), format="onnx")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="computes in float16"):
+        keras_sslgan.export_classifier(loaded, str(tmp_path / "m.onnx"), format="onnx")
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(3, dtype="mixed_float16", name="half")(inputs)
+    network = keras.Model(inputs, keras.layers.Dense(2, dtype="float32")(hidden))
+    inner = keras_sslgan.SupervisedBaseline(network, 2)
+    with pytest.raises(ValueError, match=r"computes in float16 in half \(mixed_float16\)"):
+        keras_sslgan.export_classifier(inner, str(tmp_path / "i.onnx"), format="onnx")
+    assert not os.path.exists(tmp_path / "i.onnx")
 
 
 def test_onnx_of_an_augmenting_conv_discriminator_has_no_augmentation(tmp_path):

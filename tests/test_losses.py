@@ -174,20 +174,22 @@ def test_pair_discriminator_loss_sums_over_labels_with_the_classifier_weights():
     assert float(got) == pytest.approx(expected, rel=1e-6)
 
 
-def test_class_balance_loss_averages_through_the_mean_it_is_given():
-    """Under tf.distribute the mean is the global batch's (`distribute.global_mean`, an
-    all-reduce; two replicas against one device: `test_distribute`): every mean the loss
-    takes goes through `batch_mean`."""
+def test_class_balance_loss_averages_over_what_it_gathers():
+    """Under tf.distribute the mean is the global batch's (`distribute.global_batch`, an
+    all-gather; two replicas against one device: `test_distribute`): the loss is that
+    of the gathered examples."""
     logits = np.array([[math.log(3.0), 0.0], [0.0, 0.0]], "float32")
+    other = np.array([[0.0, math.log(3.0)]], "float32")
     calls = []
 
-    def mean(values):
+    def gather(values):
         calls.append(tuple(values.shape))
-        return keras.ops.mean(values, axis=0, keepdims=True)
+        return keras.ops.concatenate([values, keras.ops.log_softmax(other, axis=-1)], axis=0)
 
-    got = losses.class_balance_loss(logits, batch_mean=mean)
-    assert float(got) == pytest.approx(float(losses.class_balance_loss(logits)), rel=1e-6)
-    assert calls == [(1, 2), (2, 2)]  # the batch's largest log-probabilities, then the mean
+    got = losses.class_balance_loss(logits, gather=gather)
+    both = np.concatenate([logits, other])
+    assert float(got) == pytest.approx(float(losses.class_balance_loss(both)), rel=1e-6)
+    assert calls == [(2, 2)]
 
 
 def test_class_balance_loss_stays_finite_when_no_example_predicts_a_class():

@@ -274,6 +274,39 @@ def test_a_backup_of_other_compile_settings_names_each_setting(tmp_path):
     assert not os.path.exists(backup)
 
 
+def test_a_backup_of_another_augmentation_is_refused_naming_it(tmp_path):
+    """A run stopped with one augmentation does not resume with another."""
+    x, y = synthetic_images()
+    backup = str(tmp_path / "backup")
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    def fit(shift, stop=False):
+        model = keras_sslgan.FeatureMatchingGAN(
+            tiny_generator(),
+            tiny_discriminator(),
+            NUM_CLASSES,
+            preprocessing=keras.layers.Rescaling(1 / 255),
+            augmentation=keras.layers.RandomTranslation(shift, shift, seed=1),
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(1e-3, use_ema=True),
+            g_optimizer=keras.optimizers.Adam(1e-3),
+            consistency_weight=1.0,
+        )
+        callbacks = [keras.callbacks.BackupAndRestore(backup)] + ([Stop()] if stop else [])
+        model.fit((x[:12], y[:12]), x, batch_size=20, epochs=2, callbacks=callbacks, verbose=0)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(0.2, stop=True)
+    with pytest.raises(ValueError, match=r"augmentation RandomTranslation\(.*height_factor=0.2"):
+        fit(0.45)
+    fit(0.2)  # the same augmentation resumes
+
+
 BUILDS = [
     pytest.param(
         lambda: keras_sslgan.FeatureMatchingGAN(

@@ -170,6 +170,13 @@ def test_bfloat16_products_train_save_load_and_export_in_float32(mnist_small, tm
     expected = with_product_dtype(model.classifier, "float32").predict(x, verbose=0)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=0.05)
+    # What the pages print: the ONNX file against the bfloat16 model, by hand.
+    agreement = keras_sslgan.diagnostics.onnx_agreement(model, onnx_path, x, batch_size=20)
+    trained = model.predict(x, verbose=0)
+    assert agreement["examples"] == 64
+    assert agreement["max_difference"] == pytest.approx(float(np.max(np.abs(got - trained))))
+    assert agreement["max_difference"] > 0  # the products' rounding shows
+    assert agreement["same_class"] == np.mean(got.argmax(-1) == trained.argmax(-1))
 
 
 def test_default_product_dtype_follows_the_processor(monkeypatch):

@@ -1,6 +1,8 @@
 """Pictures of what the generator makes, every few epochs: a PNG and a TensorBoard image."""
 
+import numbers
 import os
+import tempfile
 
 import keras
 import numpy as np
@@ -37,8 +39,10 @@ class SampleGrid(keras.callbacks.Callback):
     (`keras_sslgan.diagnostics.generated_examples`).
 
     Args:
-        directory: str or `None`. Where `samples_epoch_<NNN>.png` (epoch counted from 1)
-            are written; created if absent. `None` writes no file.
+        directory: str or `None`. Where `samples_epoch_<NNN>.png` are written (the
+            epoch counted from 1 over all of the model's training: a second `fit`
+            goes on from the first's last epoch, never over its files); created if
+            absent. `None` writes no file.
         log_dir: str, a `keras.callbacks.TensorBoard` (its `log_dir` is taken) or `None`.
             The grid goes to `<log_dir>/train` as the image `samples`, at the epoch's
             index, beside the scalars of a TensorBoard callback with this `log_dir`.
@@ -78,7 +82,7 @@ class SampleGrid(keras.callbacks.Callback):
     ):
         super().__init__()
         for name, value in (("every", every), ("samples_per_row", samples_per_row), ("rows", rows)):
-            if isinstance(value, bool) or int(value) != value or value < 1:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
         if directory is None and log_dir is None:
             raise ValueError(
@@ -86,14 +90,24 @@ class SampleGrid(keras.callbacks.Callback):
                 "`log_dir` (TensorBoard) or both. Received: directory=None, log_dir=None"
             )
         if value_range is not None:
-            low, high = value_range
-            if not high > low:
+            if (
+                isinstance(value_range, str)
+                or len(value_range) != 2
+                or not all(isinstance(v, numbers.Real) for v in value_range)
+                or not value_range[1] > value_range[0]
+            ):
                 raise ValueError(
                     f"`value_range` must be (low, high) with high > low. "
                     f"Received: value_range={value_range!r}"
                 )
         if isinstance(log_dir, keras.callbacks.TensorBoard):
             log_dir = log_dir.log_dir
+        for name, folder in (("directory", directory), ("log_dir", log_dir)):
+            if folder is not None and os.path.exists(folder) and not os.path.isdir(folder):
+                raise ValueError(
+                    f"`{name}` must be a folder (made if absent); a file is there. "
+                    f"Received: {name}={os.fspath(folder)!r}"
+                )
         self.directory = directory
         self.log_dir = log_dir
         self.every = int(every)
@@ -105,16 +119,33 @@ class SampleGrid(keras.callbacks.Callback):
         self.written = []  # paths of the PNG files, in order
 
     def on_train_begin(self, logs=None):
-        if not hasattr(self.model, self.generator):
+        """Checks, before the first step, what drawing needs: the generator (one of the
+        model's generators: the network the model samples from), and folders it can
+        write."""
+        network = getattr(self.model, self.generator, None)
+        players = getattr(self.model, "players", {})
+        if network is None or self.generator not in players or "generator" not in self.generator:
             raise ValueError(
                 f"SampleGrid draws the model's `{self.generator}`, and "
-                f"{type(self.model).__name__} has none. Received: generator={self.generator!r}"
+                f"{type(self.model).__name__} has no such generator (its players: "
+                f"{', '.join(players)}). Received: generator={self.generator!r}"
             )
+        self.grid()  # draws once: a generator that cannot be sampled fails here
         self._writer = None
+        for name, folder in (("directory", self.directory), ("log_dir", self.log_dir)):
+            if folder is None:
+                continue
+            try:  # a folder that cannot be written fails now, not after an epoch
+                os.makedirs(folder, exist_ok=True)
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+            except OSError as error:
+                raise ValueError(
+                    f"SampleGrid cannot write to `{name}` ({error.strerror}). "
+                    f"Received: {name}={os.fspath(folder)!r}"
+                ) from error
         if self.log_dir is not None:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
-        if self.directory is not None:
-            os.makedirs(self.directory, exist_ok=True)
 
     def grid(self):
         """The grid as a float32 `(height, width, channels)` array in [0, 1]."""
@@ -139,6 +170,9 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every and not last:
             return
         grid = self.grid()
+        steps = self.params.get("steps")
+        if steps:  # the model's epochs, over every `fit` (and a restored run's)
+            epoch = self.model.training_step() // steps - 1
         if self.directory is not None:
             path = os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png")
             keras.utils.save_img(path, np.round(grid * 255.0), scale=False)

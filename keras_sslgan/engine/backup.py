@@ -47,10 +47,26 @@ def _without_names(config):
     return config
 
 
+def _describe(config):
+    """A serialized layer as `Class(setting=value, ...)`, nested layers the same way,
+    without its name, dtype and other settings that do not change what it computes."""
+    if isinstance(config, dict) and "class_name" in config:
+        inner = config.get("config", {})
+        settings = ", ".join(
+            f"{k}={_describe(v)}"
+            for k, v in sorted(inner.items())
+            if k not in ("name", "trainable", "dtype", "data_format", "build_config")
+        )
+        return f"{config['class_name']}({settings})"
+    if isinstance(config, (list, tuple)):
+        return "[" + ", ".join(_describe(v) for v in config) + "]"
+    return repr(config)
+
+
 def run_record(model, labeled, unlabeled, batch_size, labeled_batch_size, fit_kwargs):
     """What defines a run, for its backups: the model (class, variable shapes, compile
-    settings, seed), the batch sizes and steps per epoch (of `fit_kwargs`), and digests
-    of the data."""
+    settings, seed, the random views of its consistency term), the batch sizes and
+    steps per epoch (of `fit_kwargs`), and digests of the data."""
     steps_per_epoch = fit_kwargs.get("steps_per_epoch")
     return {
         "model": type(model).__name__,
@@ -63,6 +79,11 @@ def run_record(model, labeled, unlabeled, batch_size, labeled_batch_size, fit_kw
             json.dumps(getattr(model, "compile_settings", {}), sort_keys=True, default=str)
         ),
         "seed": model.seed,
+        "views": {
+            name: _describe(keras.saving.serialize_keras_object(getattr(model, name)))
+            for name in ("augmentation", "strong_augmentation")
+            if getattr(model, name, None) is not None
+        },
         "batch_size": batch_size,
         "labeled_batch_size": labeled_batch_size,
         "steps_per_epoch": steps_per_epoch,
@@ -107,10 +128,11 @@ def check_backup(callback, record):
         changed = [k for k in record if k in saved and saved[k] != record[k]]
         differences = []
         for key in changed:
-            if key == "compile_settings":  # named one by one: `alpha 0.5 -> 0.3`
+            if key in ("compile_settings", "views"):  # one by one: `alpha 0.5 -> 0.3`
                 before, now = saved[key], record[key]
+                show = str if key == "views" else repr  # views are descriptions
                 differences += [
-                    f"{name} {before.get(name)!r} -> {now.get(name)!r}"
+                    f"{name} {show(before.get(name))} -> {show(now.get(name))}"
                     for name in sorted(set(before) | set(now))
                     if before.get(name) != now.get(name)
                 ]

@@ -34,6 +34,22 @@ class SavingMixin:
             staged=True,
         )
 
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Keras' `load_weights`, all or nothing: a file that does not fit the model
+        (another method's, other networks) raises Keras' error with every variable of
+        the model and of its optimizers as it was before the call."""
+        variables = list(self.variables)
+        for player in self.players:
+            optimizer = self.optimizer_of(player)
+            variables += list(optimizer.variables) if optimizer is not None else []
+        before = [keras.ops.convert_to_numpy(v) for v in variables]
+        try:
+            super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+        except BaseException:
+            for variable, value in zip(variables, before, strict=True):
+                variable.assign(value)
+            raise
+
     def save_own_variables(self, store):
         """Saves the model's own variables and the state of every random stream.
 
@@ -56,8 +72,9 @@ class SavingMixin:
                 "seed": self.seed,
             }
         )
-        if self.augmentation is not None:  # absent otherwise, as before it existed
-            config["augmentation"] = keras.saving.serialize_keras_object(self.augmentation)
+        for name in ("augmentation", "strong_augmentation"):  # absent when None, as before
+            if getattr(self, name) is not None:
+                config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         for player in self.players:
             config[player] = keras.saving.serialize_keras_object(self.player_network(player))
         return config
@@ -65,7 +82,7 @@ class SavingMixin:
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("preprocessing", "augmentation", *cls.players):
+        for key in ("preprocessing", "augmentation", "strong_augmentation", *cls.players):
             if key in config:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

@@ -6,6 +6,7 @@ from keras import ops
 
 from keras_sslgan.engine import consistency, data_checks, distribute, state
 from keras_sslgan.engine.classifier import ClassifierMixin
+from keras_sslgan.engine.consistency import FIXMATCH_THRESHOLD
 from keras_sslgan.engine.fitting import FitMixin
 from keras_sslgan.engine.sampling import SamplingMixin
 from keras_sslgan.engine.saving import SavingMixin
@@ -47,8 +48,12 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
             made after preprocessing.
         augmentation: `keras.layers.Layer` or `None`. The random views of preprocessed
             unlabeled data that the consistency term compares (e.g.
-            `keras.layers.RandomTranslation(0.1, 0.1, seed=0)`); training only, never
-            exported.
+            `keras.layers.RandomTranslation(0.1, 0.1, seed=0)`); FixMatch's weak view.
+            Training only, never exported.
+        strong_augmentation: `keras.layers.Layer` or `None`. FixMatch's strongly
+            augmented view of preprocessed unlabeled data
+            (`compile(consistency_teacher="fixmatch")`), e.g.
+            `keras_sslgan.recipes.strong_augmentation((0, 1))`; training only.
         seed: int or `None`. Seed of the model's noise and of the data order.
         **kwargs: base model arguments (`name`, ...).
     """
@@ -61,13 +66,22 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
     consistency_weight = 0.0
     consistency_rampup = 0
     consistency_teacher = "mean_teacher"
+    consistency_threshold = FIXMATCH_THRESHOLD
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "train_step" in cls.__dict__:
             cls.train_step = _after_the_batch(cls.__dict__["train_step"])
 
-    def __init__(self, num_classes, preprocessing=None, augmentation=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        num_classes,
+        preprocessing=None,
+        augmentation=None,
+        strong_augmentation=None,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if int(num_classes) != num_classes or num_classes < 2:
             raise ValueError(
@@ -76,9 +90,13 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
         # === Config ===
         self.num_classes = int(num_classes)
         self.preprocessing = preprocessing
-        if augmentation is not None:
-            data_checks.check_networks(augmentation=augmentation)
+        for name, layer in dict(
+            augmentation=augmentation, strong_augmentation=strong_augmentation
+        ).items():
+            if layer is not None:
+                data_checks.check_networks(**{name: layer})
         self.augmentation = augmentation
+        self.strong_augmentation = strong_augmentation
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -100,7 +118,7 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
         # Training metrics as the method names them; `loss` and `accuracy` for evaluate.
         self.trackers = {
             name: keras.metrics.Mean(name=name)
-            for name in (*self.metric_names, "consistency_loss", "loss", "accuracy")
+            for name in (*self.metric_names, *consistency.METRICS, "loss", "accuracy")
         }
         self.built = True
 
@@ -180,7 +198,9 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
             for name in self.metric_names
             if getattr(self, self.term_weights.get(name, ""), None) != 0
         )
-        return names + (("consistency_loss",) if self.consistency_weight else ())
+        if not self.consistency_weight:
+            return names
+        return names + consistency.METRICS[: 2 if self.consistency_teacher == "fixmatch" else 1]
 
     def report(self, **values):
         """Updates the trackers named in `values`; returns the logs of the training
@@ -195,11 +215,13 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
     def consistency(self, x_unlabeled):
         """The consistency term to add to the classifying player's loss, on preprocessed
         unlabeled examples (`engine.consistency`): 0 when `consistency_weight` is 0;
-        its unweighted value goes to the `consistency_loss` tracker."""
+        its unweighted value goes to the `consistency_loss` tracker (and FixMatch's
+        confident fraction to `pseudo_label_rate`)."""
         if not self.consistency_weight:
             return 0.0
-        term, loss = consistency.consistency_term(self, x_unlabeled)
-        self.trackers["consistency_loss"].update_state(loss)
+        term, logs = consistency.consistency_term(self, x_unlabeled)
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
         return term
 
     @property
@@ -216,6 +238,7 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
         consistency_weight=0.0,
         consistency_rampup=0,
         consistency_teacher="mean_teacher",
+        consistency_threshold=FIXMATCH_THRESHOLD,
         **kwargs,
     ):
         """Sets one optimizer per player and the method's settings.
@@ -237,8 +260,11 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
             consistency_rampup: int >= 0, the steps over which its weight ramps up
                 (`losses.sigmoid_rampup`).
             consistency_teacher: `"mean_teacher"` (the moving average of the network's
-                weights, which its optimizer keeps with `use_ema=True`) or `"pi"` (a
-                second stochastic pass).
+                weights, which its optimizer keeps with `use_ema=True`), `"pi"` (a
+                second stochastic pass) or `"fixmatch"` (confident pseudo-labels of the
+                weak view `augmentation` learnt on the `strong_augmentation` view).
+            consistency_threshold: float in [0, 1], FixMatch's confidence threshold
+                (its paper's 0.95); read with `consistency_teacher="fixmatch"` only.
             **kwargs: `keras.Model.compile` arguments (`jit_compile`, `run_eagerly`,
                 `steps_per_execution`).
 
@@ -248,10 +274,11 @@ class SemiSupervisedGAN(FitMixin, SavingMixin, ClassifierMixin, SamplingMixin, k
         settings = {
             **(settings or {}),
             **consistency.consistency_settings(
-                consistency_weight, consistency_rampup, consistency_teacher
+                consistency_weight, consistency_rampup, consistency_teacher, consistency_threshold
             ),
         }
         consistency.check_teacher(self, settings, optimizers)  # before anything is set
+        consistency.check_views(self)
         super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.compile_settings = dict(settings or {})
         for name, value in self.compile_settings.items():

@@ -28,6 +28,7 @@ from keras_sslgan.losses.bad_gan import (
 )
 from keras_sslgan.losses.consistency import (
     consistency_loss,
+    pseudo_label_loss,
     sigmoid_rampup,
 )
 from keras_sslgan.losses.gan import (
@@ -66,6 +67,7 @@ __all__ = [
     "non_saturating_generator_loss",
     "pair_discriminator_loss",
     "pair_generator_loss",
+    "pseudo_label_loss",
     "pull_away_loss",
     "real_vs_fake_logit",
     "sigmoid_rampup",

@@ -103,7 +103,7 @@ def classifier_adversarial_loss_argmax(class_logits, pair_logits, alpha=0.5):
     return (1 - alpha) * ops.mean(confidence * ops.softplus(-pair_logits))
 
 
-def class_balance_loss(class_logits, batch_mean=None):
+def class_balance_loss(class_logits, gather=None):
     """Cross-entropy of the batch-mean prediction against the uniform distribution.
 
     `L_bal = -(1/K) sum_k log( mean_i p(k | x_i) )`, at its minimum `log K` when C's
@@ -113,26 +113,24 @@ def class_balance_loss(class_logits, batch_mean=None):
 
     Args:
         class_logits: float tensor `(batch, K)`.
-        batch_mean: callable or `None`: `(batch, K)` probabilities -> `(1, K)` mean.
-            `None` is the mean over this batch; under `tf.distribute` pass
-            `keras_sslgan.engine.distribute.global_mean` for the global batch's.
+        gather: callable or `None`: `(batch, K)` -> `(global batch, K)`. `None` is this
+            batch; under `tf.distribute` pass `keras_sslgan.engine.distribute.global_batch`
+            for the global batch's mean (every replica then computes the loss of the
+            global batch, and its examples get their gradients through the gather).
 
     Returns:
         Scalar loss, `>= log K`.
 
-    The mean is taken in log space, `log mean_i p_ik = c_k + log mean_i exp(log p_ik - c_k)`
-    with `c_k` the (replicas' mean) largest `log p_ik` of the batch, so a class that no
-    example predicts (every `p_ik` below float32's smallest number: logits 100 apart)
-    gives a finite loss and its gradient, instead of `log 0`.
+    The mean is taken in log space, `log mean_i p_ik = logsumexp_i(log p_ik) - log N`, so
+    a class that no example predicts (every `p_ik` below float32's smallest number:
+    logits 100 apart, on one replica or across them) gives a finite loss and its
+    gradient, instead of `log 0`.
     """
-    if batch_mean is None:
-
-        def batch_mean(values):
-            return ops.mean(values, axis=0, keepdims=True)
-
     log_probabilities = ops.log_softmax(ops.cast(class_logits, "float32"), axis=-1)
-    shift = ops.stop_gradient(batch_mean(ops.max(log_probabilities, axis=0, keepdims=True)))
-    log_mean = shift + ops.log(batch_mean(ops.exp(log_probabilities - shift)))
+    if gather is not None:
+        log_probabilities = gather(log_probabilities)
+    count = ops.cast(ops.shape(log_probabilities)[0], "float32")
+    log_mean = ops.logsumexp(log_probabilities, axis=0) - ops.log(count)
     return -ops.mean(log_mean)
 
 

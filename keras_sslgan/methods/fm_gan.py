@@ -224,7 +224,7 @@ class FeatureMatchingGAN(SemiSupervisedGAN):
         balance = ops.zeros(())
         if self.balance_weight:
             balance = losses.class_balance_loss(
-                unlabeled_logits[:, : self.num_classes], distribute.global_mean
+                unlabeled_logits[:, : self.num_classes], distribute.global_batch
             )
             loss = loss + self.balance_weight * balance
         return loss, {

@@ -94,7 +94,7 @@ class SupervisedBaseline(SemiSupervisedGAN):
             entropy = balance = ops.zeros(())
             if uses_unlabeled:
                 entropy = losses.conditional_entropy_loss(unlabeled_logits, self.num_classes)
-                balance = losses.class_balance_loss(unlabeled_logits, distribute.global_mean)
+                balance = losses.class_balance_loss(unlabeled_logits, distribute.global_batch)
             loss = supervised + self.entropy_weight * entropy + self.balance_weight * balance
             loss = loss + self.consistency(x_unlabeled)
         self.update("classifier_network", tape, loss)

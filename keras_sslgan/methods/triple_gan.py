@@ -294,7 +294,7 @@ class TripleGAN(SemiSupervisedGAN):
                 classified_logits, pairs, self.alpha
             )
         entropy = losses.conditional_entropy_loss(classified_logits, self.num_classes)
-        balance = losses.class_balance_loss(classified_logits, distribute.global_mean)
+        balance = losses.class_balance_loss(classified_logits, distribute.global_batch)
         pseudo = self.pseudo_discriminative_loss(y_generated)
         c_loss = (
             adversarial

@@ -117,6 +117,13 @@ def with_product_dtype(network, product_dtype, outputs_in_float32=True):
     check_product_dtype(product_dtype)
     if not isinstance(network, keras.Model):
         raise ValueError(f"`network` must be a keras.Model. Received: network={network!r}")
+    if not isinstance(network, keras.Sequential) and not hasattr(network, "outputs"):
+        raise ValueError(
+            "`network` must be a functional or Sequential model: a subclassed model's "
+            "layers cannot be rebuilt with other policies from outside. Build its dense and "
+            "convolution layers with dtype='mixed_bfloat16' instead. Received: "
+            f"network={type(network).__name__} (a subclassed keras.Model)"
+        )
 
     keep = output_product_layers(network) if outputs_in_float32 else set()
 

@@ -7,6 +7,7 @@ validation split (docs/methods.md says where). Examples, benchmarks and tests bu
 models here, so that a setting changed once is changed everywhere.
 """
 
+from keras_sslgan.recipes.augmentation import strong_augmentation
 from keras_sslgan.recipes.dai import (
     DAI_MNIST,
     DAI_MNIST_RUN,
@@ -64,5 +65,6 @@ __all__ = [
     "mnist_density_model",
     "photo_models",
     "salimans_mnist",
+    "strong_augmentation",
     "two_circles_model",
 ]

@@ -95,6 +95,24 @@ def li_mnist_batches(labels, num_unlabeled=60_000):
     }
 
 
+# The card's settings of G, D and their game, which the classifier alone does not use.
+GAME_SETTINGS = (
+    "d_learning_rate",
+    "alpha",
+    "label_expectation",
+    "pseudo_discriminative_weight",
+    "generated_batch_size",
+    "initialize_discriminator",
+    "train_output_scale",
+    "label_twice_after_first",
+    "generator_batch_norm_scale",
+    "generator_batch_norm_epsilon",
+    "generator_batch_norm_momentum",
+    "pseudo_discriminative_start_epoch",
+    "pseudo_discriminative_start",
+)
+
+
 def li_mnist(
     classifier=None,
     *,
@@ -166,6 +184,11 @@ def li_mnist(
       github.com/zhenxuan00/triple-gan, `x2y_yz2x_xy2p_ssl_mnist.py`
     """
     card = dict(LI_MNIST_BUDGET if budget else LI_MNIST)
+    game_only = dict(
+        discriminator_labeled_batch_size=discriminator_labeled_batch_size,
+        pseudo_labeled_fraction=pseudo_labeled_fraction,
+        **{k: v for k, v in settings.items() if k in GAME_SETTINGS},
+    )
     compile_kwargs = {k: v for k, v in settings.items() if k not in card}
     card.update({k: v for k, v in settings.items() if k in card and v is not None})
     classifier = classifier or card["classifier"]
@@ -259,7 +282,14 @@ def li_mnist(
             f"Received: bad_batch_size={bad_batch_size!r} with method={method!r}"
         )
     ema = card["ema_momentum"]
-    if method == "supervised":
+    if method == "supervised":  # a setting of the games only is refused, not dropped
+        for name, value in game_only.items():
+            if value is None:
+                continue
+            raise ValueError(
+                f"`{name}` is a setting of the games (Triple-GAN's and the good-and-bad "
+                f"GAN's), not of method='supervised'. Received: {name}={value!r}"
+            )
         # C alone, from the weights it has in the games under the same seed (G and D
         # were drawn first), on the labels and the terms given (none by default).
         model = SupervisedBaseline(

@@ -8,6 +8,7 @@ from keras_sslgan.methods.supervised import SupervisedBaseline
 from keras_sslgan.networks.conv import conv_discriminator, conv_generator
 from keras_sslgan.networks.product_dtype import with_product_dtype
 from keras_sslgan.optimizers.fused_adam import FusedAdam
+from keras_sslgan.recipes.augmentation import strong_augmentation
 from keras_sslgan.schedules import HoldThenLinearDecay
 
 PHOTO_MODELS = ("ssl_gan", "consistency", "supervised")
@@ -20,6 +21,9 @@ def photo_models(
     num_classes=2,
     width=32,
     consistency=0.0,
+    teacher="mean_teacher",
+    strength=0.5,
+    threshold=0.95,
     balance=1.0,
     learning_rate=6e-4,
     product_dtype="float32",
@@ -40,7 +44,9 @@ def photo_models(
     beta_2 0.9999 as in their MNIST code (their CIFAR code: 0.999). D keeps an EMA of
     0.99 for evaluation; G's rate is half D's. The
     consistency term is Mean Teacher's (the teacher: D's moving average), ramped up over
-    the first third.
+    the first third, or FixMatch's (`teacher="fixmatch"`: the weak view is the network's
+    own flips and shifts, the strong one `strong_augmentation(strength)` before them; no
+    ramp-up, as FixMatch has none).
 
     Args:
         image_size: int, the photos' height and width (RGB).
@@ -48,6 +54,9 @@ def photo_models(
         num_classes: int >= 2.
         width: int, channels of the first conv block.
         consistency: float >= 0, the consistency term's weight (0: off).
+        teacher: `"mean_teacher"`, `"pi"` or `"fixmatch"`, the term's teacher.
+        strength: float in (0, 1], RandAugment's factor in FixMatch's strong view.
+        threshold: float in [0, 1], FixMatch's confidence threshold.
         balance: float >= 0, the class-balance term's weight.
         learning_rate: float, D's rate (G's is half).
         product_dtype: `"float32"` or `"bfloat16"`, the networks' matrix products.
@@ -66,7 +75,7 @@ def photo_models(
             steps,
             num_classes,
             width,
-            consistency,
+            dict(weight=consistency, teacher=teacher, strength=strength, threshold=threshold),
             balance,
             learning_rate,
             product_dtype,
@@ -77,7 +86,7 @@ def photo_models(
 
 
 def _build(
-    image_size, steps, num_classes, width, consistency, balance, learning_rate, product_dtype, seed
+    image_size, steps, num_classes, width, term, balance, learning_rate, product_dtype, seed
 ):
     shape = (image_size, image_size, 3)
     generator = conv_generator(100, shape, width=width)
@@ -96,19 +105,34 @@ def _build(
         )
 
     preprocessing = keras.layers.Rescaling(1 / 255.0)
+    fixmatch = term["teacher"] == "fixmatch" and term["weight"] > 0
+
+    def views():  # FixMatch's strong view, for the models with the term
+        if not fixmatch:
+            return {}
+        return {"strong_augmentation": strong_augmentation((0, 1), term["strength"], seed=seed)}
+
     models = {
         "ssl_gan": FeatureMatchingGAN(
-            generator, discriminator, num_classes, preprocessing=preprocessing, seed=seed
+            generator, discriminator, num_classes, preprocessing=preprocessing, seed=seed, **views()
         )
     }
     for name in ("consistency", "supervised"):  # the same network from the same weights
         classifier = keras.models.clone_model(discriminator)
         classifier.set_weights(discriminator.get_weights())
         models[name] = SupervisedBaseline(
-            classifier, num_classes, preprocessing=preprocessing, seed=seed
+            classifier,
+            num_classes,
+            preprocessing=preprocessing,
+            seed=seed,
+            **(views() if name == "consistency" else {}),
         )
     terms = dict(
-        balance_weight=balance, consistency_weight=consistency, consistency_rampup=steps // 3
+        balance_weight=balance,
+        consistency_weight=term["weight"],
+        consistency_rampup=0 if fixmatch else steps // 3,
+        consistency_teacher=term["teacher"],
+        consistency_threshold=term["threshold"],
     )
     models["ssl_gan"].compile(
         d_optimizer=adam(learning_rate, 0.5, True),

@@ -150,9 +150,17 @@ def salimans_mnist(
             f"generator_loss={generator_loss!r}"
         )
     # A setting the method does not use is refused, not dropped.
+    supervised = method == "supervised"
     unused = {
-        "unlabeled_weight": (method == "supervised" and unlabeled_weight != 1.0, unlabeled_weight),
+        "unlabeled_weight": (supervised and unlabeled_weight != 1.0, unlabeled_weight),
         "density_model": (method != "bad_gan" and density_model is not None, density_model),
+        "generator_loss": (supervised and generator_loss != "feature_matching", generator_loss),
+        "generated_batch_size": (
+            supervised and generated_batch_size is not None,
+            generated_batch_size,
+        ),
+        "g_learning_rate": (supervised and g_learning_rate is not None, g_learning_rate),
+        "g_beta_1": (supervised and g_beta_1 is not None, g_beta_1),
     }
     for name, (given_but_unused, value) in unused.items():
         if given_but_unused:
