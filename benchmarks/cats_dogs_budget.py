@@ -40,15 +40,25 @@ def mean(values):
     return f"{100 * np.mean(values):.2f}" if values else "-"
 
 
+def machine(record):
+    """The record's processor, short (bfloat16 products round differently on each)."""
+    name = record.get("machine", "AMD EPYC")
+    return name.replace("Intel(R) Xeon(R) Processor", "Xeon").replace(", 2 cores", "")
+
+
 def table(records):
     lines = [
-        "| epochs | steps | method | seeds | val. accuracy, last epoch | val. accuracy, best "
-        "epoch | test accuracy |",
-        "|---:|---:|---|---|---:|---:|---:|",
+        "| epochs | steps | machine | method | seeds | val. accuracy, last epoch "
+        "| val. accuracy, best epoch | test accuracy |",
+        "|---:|---:|---|---|---|---:|---:|---:|",
     ]
-    for epochs in sorted({r["epochs"] for r in records}):
+    for epochs, where in sorted({(r["epochs"], machine(r)) for r in records}):
         for method in METHODS:
-            chosen = [r for r in records if r["epochs"] == epochs and r["method"] == method]
+            chosen = [
+                r
+                for r in records
+                if (r["epochs"], machine(r), r["method"]) == (epochs, where, method)
+            ]
             if not chosen:
                 continue
             seeds = sorted(r["seed"] for r in chosen)
@@ -56,8 +66,8 @@ def table(records):
             best = [max(r["val_accuracy"]) for r in chosen]
             test = [r["test_accuracy"] for r in chosen]
             lines.append(
-                f"| {epochs} | {chosen[0]['steps']} | {method} | {seeds} | {mean(last)} "
-                f"| {mean(best)} | {mean(test)} |"
+                f"| {epochs} | {chosen[0]['steps']} | {where} | {method} | {seeds} "
+                f"| {mean(last)} | {mean(best)} | {mean(test)} |"
             )
     return "\n".join(lines)
 

@@ -28,9 +28,14 @@ import numpy as np
 from common import ROOT, append_result, read_results, write_block
 from machine_name import machine
 
-METHODS = ("SSL-GAN", "consistency only", "supervised only")
 # The page's models, by the names its records carry.
-MODELS = {"ssl_gan": "SSL-GAN", "consistency": "consistency only", "supervised": "supervised only"}
+MODELS = {
+    "ssl_gan": "SSL-GAN",
+    "consistency": "consistency only",
+    "supervised": "supervised only",
+    "supervised_strong": "supervised, strong views",
+}
+METHODS = tuple(MODELS.values())
 
 
 def run_page(data_dir, output_dir, **settings):
@@ -64,6 +69,7 @@ SETTINGS = {
     "teacher": "mean_teacher",
     "strength": None,
     "threshold": None,
+    "machine": "AMD EPYC",  # 0.1.0's records name none; they ran on an AMD EPYC
 }
 
 
@@ -72,6 +78,12 @@ def term(teacher, strength, threshold):
     if teacher != "fixmatch":
         return teacher.replace("_", " ")
     return f"FixMatch (strength {strength:g}, threshold {threshold:g})"
+
+
+def short(machine):
+    """`Xeon (AVX-512, AVX512_BF16, AMX)` for a record's machine name: a row per machine,
+    since bfloat16 products round differently on each (the same seed ends elsewhere)."""
+    return machine.replace("Intel(R) Xeon(R) Processor", "Xeon").replace(", 2 cores", "")
 
 
 def setting(record):
@@ -86,9 +98,11 @@ def table(results):
     """Markdown rows, one per setting: each method's mean ± std over seeds, the SSL-GAN's
     gap to supervised-only on the seeds both ran, and seconds per epoch."""
     lines = [
-        "| data | size | labels | epochs | consistency / balance | teacher | products | SSL-GAN "
-        "| consistency only | supervised only | gap SSL-GAN (points) | s/epoch |",
-        "|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---|",
+        "| data | size | labels | epochs | consistency / balance | teacher | products | machine "
+        "| SSL-GAN "
+        "| consistency only | supervised only | supervised, strong views "
+        "| gap SSL-GAN (points) | s/epoch |",
+        "|---|---:|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in sorted({setting(r) for r in results}, key=str):
         runs = [r for r in results if setting(r) == row]
@@ -103,10 +117,10 @@ def table(results):
             for m in METHODS
             if accuracy[m]
         )
-        data, size, labels, epochs, _, _, consistency, balance, products, *teacher = row
+        data, size, labels, epochs, _, _, consistency, balance, products, *teacher, where = row
         lines.append(
             f"| {data} | {size} | {labels} | {epochs} | {consistency:g} / {balance:g} "
-            f"| {term(*teacher) if consistency else '-'} | {products} | "
+            f"| {term(*teacher) if consistency else '-'} | {products} | {short(where)} | "
             + " | ".join(cell(list(accuracy[m].values())) for m in METHODS)
             + (f" | {np.mean(gaps):+.2f} (seeds {paired})" if gaps else " | ")
             + f" | {seconds} |"
@@ -133,7 +147,7 @@ def main(argv=None):
         "--models",
         nargs="+",
         default=["ssl_gan", "supervised"],
-        choices=["ssl_gan", "consistency", "supervised"],
+        choices=list(MODELS),
     )
     parser.add_argument("--product-dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--limit", type=int, default=None, help="smoke runs: fewer images")

@@ -796,8 +796,8 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
     ssl, consistency, sup = (100 * r["test_accuracy"] for r in runs)
     assert (
         "| train (first 60) | 32 | 10 | 1 | 10 / 1 | mean teacher | float32 "
-        f"| {ssl:.2f} ± 0.00 (n=1) "
-        f"| {consistency:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) "
+        f"| {table.short(runs[0]['machine'])} | {ssl:.2f} ± 0.00 (n=1) "
+        f"| {consistency:.2f} ± 0.00 (n=1) | {sup:.2f} ± 0.00 (n=1) | - "
         f"| {ssl - sup:+.2f} (seeds [0]) |" in text
     )
     # --table-only rewrites the same block from the records, running nothing.
@@ -817,17 +817,27 @@ def test_cats_dogs_table_pairs_methods_resumes_and_writes_the_table(
         dict(old, method="supervised only", test_accuracy=0.5425, seconds_per_epoch=7.2),
     ]
     assert table.table(records).splitlines()[2] == (
-        "| cifar10_catdog | 32 | 100 | 20 | 0 / 0 | - | float32 | 51.45 ± 0.00 (n=1) | - "
-        "| 54.25 ± 0.00 (n=1) | -2.80 (seeds [0]) | 34.3 / 7.2 |"
+        "| cifar10_catdog | 32 | 100 | 20 | 0 / 0 | - | float32 | AMD EPYC | 51.45 ± 0.00 (n=1) "
+        "| - | 54.25 ± 0.00 (n=1) | - | -2.80 (seeds [0]) | 34.3 / 7.2 |"
     )
     # FixMatch's records are a row of their own, naming its settings.
     fixmatch = dict(old, consistency=1.0, balance=1.0, product_dtype="bfloat16")
     fixmatch.update(teacher="fixmatch", strength=0.5, threshold=0.95)
-    records = [dict(fixmatch, method="consistency only", test_accuracy=0.6, seconds_per_epoch=9.0)]
-    assert table.table(records).splitlines()[2] == (
+    fixmatch.update(machine="Intel(R) Xeon(R) Processor (AVX-512, AVX512_BF16, AMX), 2 cores")
+    records = [
+        dict(fixmatch, method="consistency only", test_accuracy=0.6, seconds_per_epoch=9.0),
+        dict(fixmatch, method="supervised, strong views", test_accuracy=0.55,
+             seconds_per_epoch=4.0),
+        dict(fixmatch, method="supervised only", test_accuracy=0.5, seconds_per_epoch=2.0,
+             machine="AMD EPYC (AVX-512, AVX512_BF16), 2 cores"),  # another machine's row
+    ]  # fmt: skip
+    assert table.table(records).splitlines()[2:] == [
         "| cifar10_catdog | 32 | 100 | 20 | 1 / 1 | FixMatch (strength 0.5, threshold 0.95) "
-        "| bfloat16 | - | 60.00 ± 0.00 (n=1) | - |  | 9.0 |"
-    )
+        "| bfloat16 | AMD EPYC (AVX-512, AVX512_BF16) | - | - | 50.00 ± 0.00 (n=1) | - |  | 2.0 |",
+        "| cifar10_catdog | 32 | 100 | 20 | 1 / 1 | FixMatch (strength 0.5, threshold 0.95) "
+        "| bfloat16 | Xeon (AVX-512, AVX512_BF16, AMX) | - | 60.00 ± 0.00 (n=1) | - "
+        "| 55.00 ± 0.00 (n=1) |  | 9.0 / 4.0 |",
+    ]
 
 
 @pytest.mark.slow  # the benchmark harness, not the library
@@ -1118,6 +1128,17 @@ def test_thread_speed_times_each_setting_in_fresh_processes(data_dir, tmp_path, 
     assert all(len(v) == 1 and v[0] > 0 for v in record["ms_per_step"].values())
 
 
+@pytest.mark.slow  # one fresh process, 22 conv steps
+def test_thread_speed_times_the_conv_step(tmp_path, monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    argv = ["--step", "conv32", "--steps", "2", "--rounds", "1", "--setting", "intra1="
+            "TF_NUM_INTRAOP_THREADS=1", "--results", str(tmp_path / "r.jsonl")]  # fmt: skip
+    record = speed.main(argv)
+    assert record["step"] == "conv32" and record["ms_per_step"]["intra1"][0] > 0
+    with pytest.raises(SystemExit):  # the MNIST step needs MNIST's folder
+        speed.main(["--data-dir", str(tmp_path / "missing")])
+
+
 def test_cats_dogs_budget_table_compares_budgets_on_validation(monkeypatch):
     budget = load_benchmark("cats_dogs_budget", monkeypatch)
     base = dict(budget.SETTING, product_dtype="bfloat16")
@@ -1127,12 +1148,15 @@ def test_cats_dogs_budget_table_compares_budgets_on_validation(monkeypatch):
         dict(base, method="SSL-GAN", epochs=30, steps=2700, seed=1, test_accuracy=0.57,
              val_accuracy=[0.5, 0.52, 0.54]),
         dict(base, method="supervised only", epochs=90, steps=8100, seed=0, test_accuracy=0.5,
-             val_accuracy=[0.51]),
+             val_accuracy=[0.51], machine="Intel(R) Xeon(R) Processor (AMX), 2 cores"),
+        dict(base, method="supervised only", epochs=90, steps=8100, seed=1, test_accuracy=0.4,
+             val_accuracy=[0.41]),  # another machine: a row of its own
         dict(base, method="SSL-GAN", epochs=90, steps=8100, seed=0, test_accuracy=0.6,
              val_accuracy=[0.6], teacher="fixmatch"),  # another setting: left out
     ]  # fmt: skip
     lines = budget.table(budget.runs(records)).splitlines()
     assert lines[2:] == [
-        "| 30 | 2700 | SSL-GAN | [0, 1] | 56.00 | 57.00 | 56.00 |",
-        "| 90 | 8100 | supervised only | [0] | 51.00 | 51.00 | 50.00 |",
+        "| 30 | 2700 | AMD EPYC | SSL-GAN | [0, 1] | 56.00 | 57.00 | 56.00 |",
+        "| 90 | 8100 | AMD EPYC | supervised only | [1] | 41.00 | 41.00 | 40.00 |",
+        "| 90 | 8100 | Xeon (AMX) | supervised only | [0] | 51.00 | 51.00 | 50.00 |",
     ]

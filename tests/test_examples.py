@@ -184,12 +184,19 @@ def test_cats_dogs_example_tells_the_tale_end_to_end(data_dir, tmp_path, capsys)
         keras.utils.save_img(extra / folder / f"{i}.png", rng.uniform(0, 255, (20 + i, 40, 3)))
     summary = cats_dogs.main(args + ["--extra-unlabeled", str(extra), "--consistency", "5"])
     results = summary["results"]
-    assert sorted(results) == ["ssl_gan", "supervised"]
+    assert sorted(results) == ["ssl_gan", "supervised", "supervised_strong"]
     assert all(len(r["val_accuracy"]) == 2 for r in results.values())
-    assert results["ssl_gan"]["gap"] == pytest.approx(
-        100 * (results["ssl_gan"]["test_accuracy"] - results["supervised"]["test_accuracy"])
+    accuracy = {name: 100 * r["test_accuracy"] for name, r in results.items()}
+    assert results["ssl_gan"]["gap"] == pytest.approx(accuracy["ssl_gan"] - accuracy["supervised"])
+    assert results["ssl_gan"]["gap_strong"] == pytest.approx(
+        accuracy["ssl_gan"] - accuracy["supervised_strong"]
     )
+    assert results["supervised_strong"]["gap"] == pytest.approx(
+        accuracy["supervised_strong"] - accuracy["supervised"]
+    )
+    assert "gap" not in results["supervised"] and "gap_strong" not in results["supervised"]
     assert (summary["consistency"], summary["balance"]) == (5.0, 1.0)
+    assert (summary["teacher"], summary["threshold"]) == ("fixmatch", 0.6)  # the page's
     # 60 photos: 500 held out for test come from the whole folder; 6 for validation, 10
     # of the other 54 labeled (and unlabeled too), plus the 5 extra images.
     assert summary["train_images"] == 54 + 5 and summary["test_images"] == 500
@@ -237,7 +244,8 @@ def test_cats_dogs_with_fixmatch_resumes_from_its_backup_folder(data_dir, tmp_pa
 
 
 def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_path):
-    """The three models classify with the same network from the same weights; under
+    """The four models classify with the same network from the same weights (the fair
+    baseline's labeled photos through the strong view in training only); under
     mixed_float16 (the GPU policy) a model trains alone and the ONNX file is made from a
     float32 copy."""
     import onnxruntime
@@ -250,6 +258,7 @@ def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_pa
         models["ssl_gan"].discriminator,
         models["consistency"].classifier_network,
         models["supervised"].classifier_network,
+        models["supervised_strong"].classifier_network.get_layer("discriminator"),
     ]
     for network in networks[1:]:
         assert network is not networks[0]
@@ -259,6 +268,12 @@ def test_cats_dogs_models_start_equal_and_the_export_is_float32(data_dir, tmp_pa
     assert models["consistency"].balance_weight == 1.0
     assert models["supervised"].consistency_weight == 0.0
     assert models["ssl_gan"].consistency_rampup == 10 // 3
+    strong = models["supervised_strong"].classifier_network.get_layer("strong_augmentation")
+    images = np.random.default_rng(0).uniform(0, 1, (8, 16, 16, 3)).astype("float32")
+    assert np.abs(keras.ops.convert_to_numpy(strong(images, training=True)) - images).max() > 0.1
+    np.testing.assert_array_equal(strong(images, training=False), images)
+    inference = [models[m].predict(images, verbose=0) for m in ("supervised", "supervised_strong")]
+    np.testing.assert_allclose(*inference, atol=1e-6)
     photos = os.path.join(data_dir, "cats_dogs", "kaggle_filtered", "train")
     with pytest.warns(UserWarning, match="TensorFlow sees no GPU"):  # float16 on a CPU
         summary = cats_dogs.run(

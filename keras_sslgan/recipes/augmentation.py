@@ -21,6 +21,10 @@ def strong_augmentation(value_range=(0, 1), factor=0.5, seed=None):
     operation's range at once (rotations up to `factor` of a full turn, translations and
     shears up to `factor` of the side, brightness and contrast by up to `factor`).
 
+    The layers compute in float32 under any dtype policy: Keras' RandomErasing cannot
+    draw its patch from float16 images in a compiled step (`mixed_float16`, the GPU
+    policy), and the views cost little beside the network.
+
     Args:
         value_range: `(low, high)` of the images it sees (after the model's
             preprocessing: `(0, 1)` after `Rescaling(1 / 255)`).
@@ -36,13 +40,18 @@ def strong_augmentation(value_range=(0, 1), factor=0.5, seed=None):
     return keras.Sequential(
         [
             keras.layers.RandAugment(
-                value_range=value_range, num_ops=FIXMATCH_OPERATIONS, factor=factor, seed=seed
+                value_range=value_range,
+                num_ops=FIXMATCH_OPERATIONS,
+                factor=factor,
+                seed=seed,
+                dtype="float32",
             ),
             keras.layers.RandomErasing(
                 scale=FIXMATCH_CUTOUT_AREA,
                 fill_value=(low + high) / 2,
                 value_range=value_range,
                 seed=None if seed is None else seed + 1,
+                dtype="float32",
             ),
         ],
         name="strong_augmentation",

@@ -11,7 +11,7 @@ from keras_sslgan.optimizers.fused_adam import FusedAdam
 from keras_sslgan.recipes.augmentation import strong_augmentation
 from keras_sslgan.schedules import HoldThenLinearDecay
 
-PHOTO_MODELS = ("ssl_gan", "consistency", "supervised")
+PHOTO_MODELS = ("ssl_gan", "consistency", "supervised", "supervised_strong")
 
 
 def photo_models(
@@ -30,13 +30,16 @@ def photo_models(
     dtype_policy="float32",
     seed=0,
 ):
-    """Three compiled models with equal classifiers (the same network, the same weights):
+    """Four compiled models with equal classifiers (the same network, the same weights):
 
     - `"ssl_gan"`: FM-GAN on `networks.conv_discriminator` / `conv_generator` (D's own
       random flips and shifts as its training views);
     - `"consistency"`: the discriminator's network alone, with the SSL-GAN's consistency
       and class-balance terms on the unlabeled photos (no GAN);
-    - `"supervised"`: the same network on the labels alone.
+    - `"supervised"`: the same network on the labels alone;
+    - `"supervised_strong"`: the same on the labels alone, each labeled batch through
+      `strong_augmentation(strength)` first (FixMatch's strong view: the baseline given
+      the augmentation the term gets).
 
     The optimizers follow Dai et al. 2017's code (kimiyoung/ssl_bad_gan): beta_1 0.5
     for D and 0 for G and the rates held, then falling linearly to 0 over the last
@@ -55,7 +58,8 @@ def photo_models(
         width: int, channels of the first conv block.
         consistency: float >= 0, the consistency term's weight (0: off).
         teacher: `"mean_teacher"`, `"pi"` or `"fixmatch"`, the term's teacher.
-        strength: float in (0, 1], RandAugment's factor in FixMatch's strong view.
+        strength: float in (0, 1], RandAugment's factor in the strong view (FixMatch's and
+            `"supervised_strong"`'s).
         threshold: float in [0, 1], FixMatch's confidence threshold.
         balance: float >= 0, the class-balance term's weight.
         learning_rate: float, D's rate (G's is half).
@@ -117,9 +121,13 @@ def _build(
             generator, discriminator, num_classes, preprocessing=preprocessing, seed=seed, **views()
         )
     }
-    for name in ("consistency", "supervised"):  # the same network from the same weights
+    for name in ("consistency", "supervised", "supervised_strong"):  # the same weights
         classifier = keras.models.clone_model(discriminator)
         classifier.set_weights(discriminator.get_weights())
+        if name == "supervised_strong":  # training only: the layers pass images through
+            inputs = keras.Input(shape)
+            augment = strong_augmentation((0, 1), term["strength"], seed=seed)
+            classifier = keras.Model(inputs, classifier(augment(inputs)), name="strong_views")
         models[name] = SupervisedBaseline(
             classifier,
             num_classes,
@@ -140,5 +148,6 @@ def _build(
         **terms,
     )
     models["consistency"].compile(c_optimizer=adam(learning_rate, 0.5, True), **terms)
-    models["supervised"].compile(c_optimizer=adam(learning_rate, 0.5, True))
+    for name in ("supervised", "supervised_strong"):
+        models[name].compile(c_optimizer=adam(learning_rate, 0.5, True))
     return models

@@ -176,6 +176,22 @@ def test_fixmatch_settings_are_checked():
         keras_sslgan.recipes.strong_augmentation(factor=0)
 
 
+def test_fixmatch_trains_under_mixed_float16():
+    """The strong view computes in float32 under the GPU policy: Keras' RandomErasing
+    cannot draw its patch from float16 images in a compiled step."""
+    with pytest.warns(UserWarning, match="TensorFlow sees no GPU"):  # float16 on a CPU
+        model = keras_sslgan.recipes.photo_models(
+            16, 2, width=4, consistency=1.0, teacher="fixmatch", threshold=0.0,
+            dtype_policy="mixed_float16",
+        )["consistency"]  # fmt: skip
+    assert [layer.compute_dtype for layer in model.strong_augmentation.layers] == ["float32"] * 2
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (8, 16, 16, 3)).astype("uint8")
+    history = model.fit((x[:4], np.arange(4) % 2), x, batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["consistency_loss"][-1])
+    assert history.history["pseudo_label_rate"][-1] == 1.0  # threshold 0: every example
+
+
 def test_the_pi_model_of_a_deterministic_network_and_view_has_nothing_to_learn():
     """Without noise or augmentation both passes agree: the term is 0 and so its
     gradient; with an augmentation the views differ and the term is positive."""
