@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 from common import ROOT, read_results, write_block
+from machine_name import short
 
 METHODS = ("SSL-GAN", "supervised only")
 # The setting whose budgets are compared (the page's defaults, Mean Teacher off).
@@ -41,9 +42,8 @@ def mean(values):
 
 
 def machine(record):
-    """The record's processor, short (bfloat16 products round differently on each)."""
-    name = record.get("machine", "AMD EPYC")
-    return name.replace("Intel(R) Xeon(R) Processor", "Xeon").replace(", 2 cores", "")
+    """The record's processor, short; 0.1.0's records name none (an AMD EPYC)."""
+    return short(record.get("machine", "AMD EPYC"))
 
 
 def table(records):

@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 from common import ROOT, append_result, read_results, write_block
-from machine_name import machine
+from machine_name import machine, short
 
 # The page's models, by the names its records carry.
 MODELS = {
@@ -78,12 +78,6 @@ def term(teacher, strength, threshold):
     if teacher != "fixmatch":
         return teacher.replace("_", " ")
     return f"FixMatch (strength {strength:g}, threshold {threshold:g})"
-
-
-def short(machine):
-    """`Xeon (AVX-512, AVX512_BF16, AMX)` for a record's machine name: a row per machine,
-    since bfloat16 products round differently on each (the same seed ends elsewhere)."""
-    return machine.replace("Intel(R) Xeon(R) Processor", "Xeon").replace(", 2 cores", "")
 
 
 def setting(record):

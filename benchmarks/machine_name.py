@@ -26,3 +26,10 @@ def machine():
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     named = f" ({', '.join(extensions)})" if extensions else ""
     return f"{model}{named}, {cores} cores"
+
+
+def short(name):
+    """`Xeon (AVX-512, AVX512_BF16, AMX)` for `machine()`'s name: the processor and its
+    extensions, for a table's row per machine (bfloat16 products round differently on
+    each, and the same seed ends elsewhere)."""
+    return name.replace("Intel(R) Xeon(R) Processor", "Xeon").replace(", 2 cores", "")
