@@ -160,12 +160,18 @@ def consistency_settings(args):
         augmentation = keras.layers.RandomTranslation(
             args.translate, args.translate, fill_mode="constant", seed=args.seed
         )
-    return dict(
+    settings = dict(
         consistency_weight=args.consistency_weight,
         consistency_rampup=args.consistency_rampup,
         consistency_teacher=args.consistency_teacher,
         augmentation=augmentation,
     )
+    if args.consistency_teacher == "fixmatch":  # the weak view: --translate's
+        settings["consistency_threshold"] = args.consistency_threshold
+        settings["strong_augmentation"] = keras_sslgan.recipes.strong_augmentation(
+            (0, 1), args.strength, seed=args.seed
+        )
+    return settings
 
 
 def build_model(args, steps, density=None):
@@ -524,7 +530,20 @@ def build_parser(method="fm_gan", recipe="budget"):
         "--consistency-rampup", type=int, default=0, help="steps of its sigmoid ramp-up"
     )
     consistency.add_argument(
-        "--consistency-teacher", default="mean_teacher", choices=["mean_teacher", "pi"]
+        "--consistency-teacher",
+        default="mean_teacher",
+        choices=keras_sslgan.engine.consistency.TEACHERS,
+        help="fixmatch: a pseudo-label of the weak view (--translate), where confident, "
+        "learnt on the strong view (RandAugment of --strength, then Cutout)",
+    )
+    consistency.add_argument(
+        "--consistency-threshold",
+        type=float,
+        default=0.95,
+        help="FixMatch's confidence threshold (its paper's 0.95)",
+    )
+    consistency.add_argument(
+        "--strength", type=float, default=0.5, help="RandAugment's factor in FixMatch's strong view"
     )
     consistency.add_argument(
         "--translate",

@@ -88,6 +88,8 @@ OMITTED_AT_DEFAULT = (
     "consistency_teacher",
     "translate",
     "product_dtype",
+    "consistency_threshold",
+    "strength",
 )
 
 
@@ -532,7 +534,15 @@ def method_color(row):
     return f"C{methods.index(row_method(row))}" if row_method(row) in methods else "0.3"
 
 
-TEACHERS = {"mean_teacher": "Mean Teacher", "pi": "Pi-model"}
+TEACHERS = {"mean_teacher": "Mean Teacher", "pi": "Pi-model", "fixmatch": "FixMatch"}
+
+
+def row_teacher(row):
+    """The consistency term's teacher by name (`row`: a `describe` string)."""
+    for teacher in ("pi", "fixmatch"):
+        if f"--consistency-teacher {teacher}" in row:
+            return TEACHERS[teacher]
+    return TEACHERS["mean_teacher"]
 
 
 def row_kind(row):
@@ -542,7 +552,7 @@ def row_kind(row):
     name = METHOD_NAMES.get(method, method)
     if "--consistency-weight " not in row:
         return name
-    teacher = TEACHERS["pi" if "--consistency-teacher pi" in row else "mean_teacher"]
+    teacher = row_teacher(row)
     return f"consistency only ({teacher})" if method == "supervised" else f"{name} + {teacher}"
 
 

@@ -13,6 +13,12 @@ settings, so a drift of the machine touches all of them alike. Appends one recor
         --setting defaults= --setting intra1=TF_NUM_INTRAOP_THREADS=1
     python benchmarks/thread_speed.py --step conv32 --rounds 5 \
         --setting defaults= --setting intra1=TF_NUM_INTRAOP_THREADS=1
+    python benchmarks/thread_speed.py --step conv32 --rounds 6 --census  # what differs
+
+With `--census` each process also reports its busiest threads' CPU seconds and the
+oneDNN kernels it created (`ONEDNN_VERBOSE=profile_create`), and `vcpu_probe.py` runs
+before and after it (do the CPUs run at once, or share one core?), to set a slow
+process beside a fast one.
 """
 
 import argparse
@@ -58,16 +64,66 @@ def conv_worker(data_dir, steps, skip):
     built = conv_step_speed.example_model(size, model, dtype, seed=0)
     x_l, y_l, x_u = conv_step_speed.random_batches(size, steps, seed=0)
     seconds = seconds_per_step(built, x_l, y_l, x_u, steps)  # after 20 warm-up steps
-    print(json.dumps({"ms_per_step": 1e3 * seconds}))
+    print(json.dumps({"ms_per_step": 1e3 * seconds, "thread_seconds": thread_seconds()}))
 
 
-def run_process(data_dir, steps, skip, environment, step="mnist"):
+def thread_seconds(top=6):
+    """The CPU seconds (user + system) of this process's `top` busiest threads, most first
+    (`/proc/self/task/*/stat`; empty where there is no /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    busy = []
+    for task in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []:
+        try:
+            with open(f"/proc/self/task/{task}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        busy.append((int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
+    return sorted(busy, reverse=True)[:top]
+
+
+def kernels(lines):
+    """`{"convolution brg_conv_fwd:avx512_core_bf16": 3, ..., "cache hits": 413}`: the
+    oneDNN primitives a process built, by kind and implementation, and how many times
+    it took one from oneDNN's cache, from its `ONEDNN_VERBOSE=profile_create` lines
+    (`onednn_verbose,...,create:cache_miss,cpu,KIND,IMPLEMENTATION,...`)."""
+    counts, hits = {}, 0
+    for line in lines:
+        fields = line.split(",")
+        if not line.startswith("onednn_verbose") or "create:cache_hit" in fields:
+            hits += "create:cache_hit" in fields
+            continue
+        if "create:cache_miss" in fields:
+            at = fields.index("create:cache_miss")
+            name = f"{fields[at + 2]} {fields[at + 3]}"
+            counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()), **{"cache hits": hits})
+
+
+def run_process(data_dir, steps, skip, environment, step="mnist", census=False):
+    """The worker's figures in a fresh process: `{"ms_per_step": ...}`, with `census`
+    also the busiest threads' CPU seconds and the oneDNN kernels it created."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--data-dir", data_dir]
     command += ["--steps", str(steps), "--skip", str(skip), "--step", step]
+    environment = {**environment, **({"ONEDNN_VERBOSE": "profile_create"} if census else {})}
     done = subprocess.run(
         command, env={**os.environ, **environment}, capture_output=True, text=True, check=True
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])["ms_per_step"]
+    lines = done.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    if census:
+        figures["kernels"] = kernels(lines)
+    else:
+        figures.pop("thread_seconds", None)
+    return figures
+
+
+def vcpu_ratio():
+    """`vcpu_probe.py`'s ratio now, in a process of its own: ~1 where the CPUs are
+    separate cores at this moment, ~1/n where n of them share one."""
+    command = [sys.executable, os.path.join(os.path.dirname(__file__), "vcpu_probe.py")]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["ratio"]
 
 
 def parse_setting(text):
@@ -85,6 +141,12 @@ def main(argv=None):
     parser.add_argument("--skip", type=int, default=50, help="leading steps left out")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setting", action="append", default=None, help="name=VAR=v,...")
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="also record each process's busiest threads (CPU seconds) and the oneDNN "
+        "kernels it created (ONEDNN_VERBOSE=profile_create)",
+    )
     parser.add_argument("--label", default="")
     parser.add_argument(
         "--results", default=os.path.join(ROOT, "benchmarks", "thread_speed_runs.jsonl")
@@ -98,17 +160,29 @@ def main(argv=None):
         parser.error(f"--data-dir must be MNIST's folder. Received: {args.data_dir!r}")
     settings = dict(parse_setting(s) for s in args.setting or ["defaults="])
     figures = {name: [] for name in settings}
+    census = {name: [] for name in settings}
     for round_index in range(args.rounds):
         for name, environment in settings.items():
-            ms = run_process(args.data_dir, args.steps, args.skip, environment, args.step)
-            figures[name].append(ms)
+            before = vcpu_ratio() if args.census else None
+            process = run_process(
+                args.data_dir, args.steps, args.skip, environment, args.step, args.census
+            )
+            if args.census:
+                process["vcpu_ratio"] = [before, vcpu_ratio()]  # before and after it
+            figures[name].append(process.pop("ms_per_step"))
+            census[name].append(process)
             print(f"round {round_index}, {name}: {figures[name][-1]:.1f} ms/step", flush=True)
+            if args.census:
+                print(f"  threads' CPU seconds {process['thread_seconds']}", flush=True)
+                print(f"  vCPU probe before/after {process['vcpu_ratio']}", flush=True)
     for name, values in figures.items():
         print(f"{name}: median {statistics.median(values):.1f}, each {values}")
     record = {"machine": machine(), "date": datetime.date.today().isoformat()}
     record.update(label=args.label, steps=args.steps, skip=args.skip, rounds=args.rounds)
     record.update(step=args.step)
     record.update(settings=settings, ms_per_step=figures)
+    if args.census:
+        record.update(census=census)
     append_result(args.results, record)
     return record
 

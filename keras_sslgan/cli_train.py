@@ -4,10 +4,10 @@
         --epochs 30 --output-dir outputs/photos --backup-dir outputs/photos/backup
 
 Reads a folder of labeled photos (one sub-folder per class) or a TensorFlow Datasets
-name, and any folders of unlabeled photos, streamed from disk; trains the SSL-GAN (FM-GAN
-with a class-balance term, `keras_sslgan.recipes.photo_models`) or the same network on
-the labels alone; writes `model.keras`, `classifier.onnx` (with the class names), the
-generator's sample grids and `summary.json`.
+name, and any folders of unlabeled photos, streamed from disk; trains one of
+`keras_sslgan.recipes.photo_models` (by default the SSL-GAN: FM-GAN with a class-balance
+term and FixMatch's consistency term, as examples/cats_dogs.py); writes `model.keras`,
+`classifier.onnx` (with the class names), the generator's sample grids and `summary.json`.
 """
 
 import argparse
@@ -15,6 +15,10 @@ import json
 import os
 
 DESCRIPTION = __doc__.split("\n\n")[0]
+# `recipes.PHOTO_MODELS` and `engine.consistency.TEACHERS` (written out: parsing the
+# command line imports no TensorFlow; a test keeps them equal).
+METHODS = ("ssl_gan", "consistency", "supervised", "supervised_strong")
+TEACHERS = ("mean_teacher", "pi", "fixmatch")
 EPILOG = """
 data: LABELED is a folder with one sub-folder of photos per class (their names are the
 class names), or, with --tfds NAME, a data set of TensorFlow Datasets (its "train"
@@ -23,6 +27,13 @@ by --seed) and keeps the rest as unlabeled photos; without it every photo of LAB
 labeled (and unlabeled too). --unlabeled adds folders of unlabeled photos (any layout).
 Every file is checked before training; one that cannot be decoded later is skipped and
 named.
+
+methods: ssl_gan (the GAN and the terms), consistency (the terms without the GAN),
+supervised (the labels alone, the network's own flips and shifts) and supervised_strong
+(the labels alone through FixMatch's strong view too). --consistency 0 turns the
+consistency term off; --teacher picks it: fixmatch (a pseudo-label of the weak view,
+where its confidence reaches --threshold, learnt on the strong view: RandAugment of
+--strength and Cutout), mean_teacher or pi.
 
 resuming: with --backup-dir the training state is saved after every epoch; the same
 command started again goes on from the last finished epoch (the data order then starts
@@ -41,10 +52,14 @@ def add_parser(commands, positive_int, folder):
     add("--unlabeled", nargs="+", type=folder, default=[], help="folders of unlabeled photos")
     add("--image-size", type=positive_int, default=32, help="photos are resized to it")
     add("--labels-per-class", type=positive_int, help="labeled photos per class to draw")
-    add("--method", choices=["ssl_gan", "supervised"], default="ssl_gan", help="what to train")
+    add("--method", choices=METHODS, default="ssl_gan", help="what to train (see methods:)")
     add("--epochs", type=positive_int, default=30, help="passes over the unlabeled photos")
     add("--batch-size", type=positive_int, default=100, help="unlabeled photos per step")
     add("--width", type=positive_int, default=32, help="channels of the first conv block")
+    add("--consistency", type=float, default=1.0, help="weight of the consistency term")
+    add("--teacher", choices=TEACHERS, default="fixmatch", help="of the consistency term")
+    add("--threshold", type=float, default=0.6, help="FixMatch's confidence threshold")
+    add("--strength", type=float, default=0.5, help="RandAugment's factor in the strong view")
     add("--balance", type=float, default=1.0, help="weight of the class-balance term")
     add("--learning-rate", type=float, default=6e-4, help="the discriminator's rate")
     add("--seed", type=int, default=0, help="of the labeled draw, the weights and the noise")
@@ -83,6 +98,14 @@ def run(args):
             "--image-size must be a power of two >= 16 (the conv networks halve it block "
             f"by block), e.g. 32 or 64. Received: {args.image_size}"
         )
+    for flag, value, ok, span in (  # the terms' settings, before any file is read
+        ("--consistency", args.consistency, args.consistency >= 0, "a number >= 0"),
+        ("--balance", args.balance, args.balance >= 0, "a number >= 0"),
+        ("--threshold", args.threshold, 0 <= args.threshold <= 1, "a number in [0, 1]"),
+        ("--strength", args.strength, 0 < args.strength <= 1, "a number in (0, 1]"),
+    ):
+        if not ok:
+            _error(f"{flag} must be {span}. Received: {value}")
     size = (args.image_size, args.image_size)
     try:  # every file is listed and checked here, before any training
         if args.tfds:
@@ -127,16 +150,23 @@ def run(args):
     batch_size = min(args.batch_size, total)
     steps_per_epoch = total // batch_size
     keras.utils.set_random_seed(args.seed)
-    model = keras_sslgan.recipes.photo_models(
-        args.image_size,
-        args.epochs * steps_per_epoch,
-        num_classes=num_classes,
-        width=args.width,
-        balance=args.balance,
-        learning_rate=args.learning_rate,
-        product_dtype=keras_sslgan.networks.default_product_dtype(),
-        seed=args.seed,
-    )[args.method]
+    try:
+        model = keras_sslgan.recipes.photo_models(
+            args.image_size,
+            args.epochs * steps_per_epoch,
+            num_classes=num_classes,
+            width=args.width,
+            consistency=args.consistency,
+            teacher=args.teacher,
+            strength=args.strength,
+            threshold=args.threshold,
+            balance=args.balance,
+            learning_rate=args.learning_rate,
+            product_dtype=keras_sslgan.networks.default_product_dtype(),
+            seed=args.seed,
+        )[args.method]
+    except ValueError as error:  # a term's setting out of range, named by its argument
+        _error(error)
     callbacks = []
     if args.method == "ssl_gan":
         callbacks.append(
@@ -178,6 +208,11 @@ def run(args):
         "unlabeled": total,
         "image_size": args.image_size,
         "epochs": args.epochs,
+        "consistency": args.consistency,
+        "teacher": args.teacher,
+        "threshold": args.threshold,
+        "strength": args.strength,
+        "balance": args.balance,
         "steps": int(model.training_step()),
         "skipped_images": keras_sslgan.datasets.skipped_images(),
         "final_logs": {k: float(v[-1]) for k, v in history.history.items()},

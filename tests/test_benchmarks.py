@@ -140,6 +140,17 @@ def test_mnist_run_supervised_conv_is_the_consistency_only_baseline(mnist_run):
     assert model.c_optimizer._learning_rate.base == 3e-3
     mlp = mnist_run.build_model(mnist_run.parse_args(["--method", "supervised"]), steps=900)
     assert mlp.classifier_network.name != "conv_classifier" and not mlp.consistency_weight
+    # FixMatch: --translate is the weak view, RandAugment of --strength and Cutout the
+    # strong one, --consistency-threshold the confidence (FixMatch's 0.95 by default).
+    argv[argv.index("30")] = "1"
+    fixmatch = mnist_run.parse_args(
+        [*argv, "--consistency-teacher", "fixmatch", "--strength", "0.3"]
+    )
+    model = mnist_run.build_model(fixmatch, steps=900)
+    assert (model.consistency_teacher, model.consistency_threshold) == ("fixmatch", 0.95)
+    assert isinstance(model.augmentation, keras.layers.RandomTranslation)
+    rand_augment = model.strong_augmentation.get_layer(index=0)
+    assert rand_augment.get_config()["factor"] == (0, 0.3)
 
 
 @pytest.mark.slow
@@ -995,6 +1006,8 @@ def test_table_legends_name_the_settings_or_the_version_that_tell_rows_apart(mon
     assert table.legend(mean_teacher, [old, mean_teacher]) == "Triple-GAN + Mean Teacher"
     pi = mean_teacher.replace(", 1500 s", " --consistency-teacher pi, 1500 s")
     assert table.legend(pi, [mean_teacher, pi]) == "Triple-GAN + Pi-model"
+    fixmatch = mean_teacher.replace(", 1500 s", " --consistency-teacher fixmatch, 1500 s")
+    assert table.legend(fixmatch, [mean_teacher, fixmatch]) == "Triple-GAN + FixMatch"
     alone = (
         "keras_sslgan 0.3.0.dev7, supervised --classifier conv --consistency-weight 30.0, 1500 s"
     )
@@ -1118,6 +1131,41 @@ def test_thread_speed_reads_its_settings(monkeypatch):
     )
 
 
+def test_thread_speed_counts_the_onednn_kernels_a_process_created(monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    conv = (
+        "onednn_verbose,v1,primitive,create:cache_miss,cpu,convolution,brg_conv_fwd:avx512_core,"
+        "forward_training,src:f32::blocked:acdb::f0,attr-scratchpad:user,alg:convolution_direct,"
+        "mb2_ic3oc4_ih8oh8kh3sh1dh0ph1_iw8ow8kw3sw1dw0pw1,0.312012"
+    )
+    lines = [
+        "onednn_verbose,v1,info,cpu,runtime:threadpool,nthr:2",
+        conv,
+        "onednn_verbose,v1,primitive,create:cache_miss,cpu,reorder,jit:uni,undef,src:f32,,,4x3,0.08",
+        conv.replace("mb2_", "mb4_"),
+        conv.replace("cache_miss", "cache_hit"),  # taken from oneDNN's cache, not built
+        '{"ms_per_step": 1.0}',
+    ]
+    assert speed.kernels(lines) == {
+        "convolution brg_conv_fwd:avx512_core": 2,
+        "reorder jit:uni": 1,
+        "cache hits": 1,
+    }
+    busiest = speed.thread_seconds(top=3)
+    assert 1 <= len(busiest) <= 3 and busiest == sorted(busiest, reverse=True)
+
+
+def test_vcpu_probe_compares_one_loop_per_cpu_with_one_alone(monkeypatch):
+    probe = load_benchmark("vcpu_probe", monkeypatch)
+    result = probe.main(["--seconds", "0.2"])
+    assert result["cpus"] == len(os.sched_getaffinity(0)) == len(result["together"])
+    assert result["alone"] > 0
+    mean = sum(result["together"]) / len(result["together"])
+    assert result["ratio"] == pytest.approx(mean / result["alone"])
+    with pytest.raises(SystemExit):
+        probe.main(["--seconds", "0"])
+
+
 @pytest.mark.slow  # two fresh processes
 def test_thread_speed_times_each_setting_in_fresh_processes(data_dir, tmp_path, monkeypatch):
     speed = load_benchmark("thread_speed", monkeypatch)
@@ -1133,8 +1181,12 @@ def test_thread_speed_times_the_conv_step(tmp_path, monkeypatch):
     speed = load_benchmark("thread_speed", monkeypatch)
     argv = ["--step", "conv32", "--steps", "2", "--rounds", "1", "--setting", "intra1="
             "TF_NUM_INTRAOP_THREADS=1", "--results", str(tmp_path / "r.jsonl")]  # fmt: skip
-    record = speed.main(argv)
+    record = speed.main(argv + ["--census"])
     assert record["step"] == "conv32" and record["ms_per_step"]["intra1"][0] > 0
+    (census,) = record["census"]["intra1"]
+    assert any(name.startswith("convolution ") for name in census["kernels"])
+    assert census["thread_seconds"][0] > 0
+    assert len(census["vcpu_ratio"]) == 2 and all(r > 0 for r in census["vcpu_ratio"])
     with pytest.raises(SystemExit):  # the MNIST step needs MNIST's folder
         speed.main(["--data-dir", str(tmp_path / "missing")])
 

@@ -205,6 +205,42 @@ def test_li_mnist_supervised_is_triple_gans_classifier_on_the_labels_alone():
         recipes.li_mnist(method="supervised", bad_batch_size=7)
 
 
+def test_fixmatch_on_grayscale_digits_in_every_mnist_recipe():
+    """FixMatch's strong view (Keras' RandAugment and Cutout) on one-channel digits: a
+    view that changes the pixels in training and passes them at inference, and a
+    compiled step of the games and of FM-GAN with the term, where every example is
+    confident at threshold 0."""
+    strong = recipes.strong_augmentation((0, 1), 0.5, seed=0)
+    x = np.random.default_rng(0).uniform(0, 1, (8, 28, 28, 1)).astype("float32")
+    view = keras.ops.convert_to_numpy(strong(x, training=True))
+    assert view.shape == x.shape and np.abs(view - x).max() > 0.1
+    np.testing.assert_array_equal(strong(x, training=False), x)
+    rng = np.random.default_rng(1)
+    digits = rng.integers(0, 256, size=(20, 28, 28, 1), dtype="uint8")
+    labels = np.arange(10)
+    fixmatch = dict(
+        consistency_weight=1.0,
+        consistency_teacher="fixmatch",
+        consistency_threshold=0.0,
+        augmentation=keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=0),
+        strong_augmentation=recipes.strong_augmentation((0, 1), 0.5, seed=0),
+    )
+    keras.utils.set_random_seed(0)
+    games = recipes.li_mnist(
+        "conv", method="good_bad_gan", budget=True, steps=10, generated_batch_size=10, **fixmatch
+    )
+    fixmatch.update(strong_augmentation=recipes.strong_augmentation((0, 1), 0.5, seed=0))
+    fixmatch.update(augmentation=None)
+    fm_gan = recipes.salimans_mnist(budget=True, steps=10, generated_batch_size=10, **fixmatch)
+    for model in (games, fm_gan):
+        assert model.consistency_teacher == "fixmatch" and model.consistency_threshold == 0.0
+        history = model.fit(
+            (digits[:10], labels), digits, batch_size=10, labeled_batch_size=10, verbose=0
+        )
+        assert np.isfinite(history.history["consistency_loss"][-1])
+        assert history.history["pseudo_label_rate"][-1] == 1.0
+
+
 def test_a_paper_step_with_the_authors_schedule_trains():
     """The authors' Triple-GAN card makes a training step (its schedule and batches)."""
     rng = np.random.default_rng(0)

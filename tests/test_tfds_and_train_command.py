@@ -142,6 +142,48 @@ def test_train_command_refuses_before_training(tmp_path, capsys):
         cli.main(["train", str(tmp_path / "labeled"), "--labels-per-class", "3"])
 
 
+def test_train_command_trains_each_photo_model_with_its_term(tmp_path, capsys):
+    from keras_sslgan import cli_train
+
+    assert cli_train.METHODS == keras_sslgan.recipes.PHOTO_MODELS
+    assert cli_train.TEACHERS == keras_sslgan.engine.consistency.TEACHERS
+    write_photos(tmp_path / "labeled", 5)
+    common = [str(tmp_path / "labeled"), "--image-size", "16", "--labels-per-class", "2"]
+    common += ["--epochs", "1", "--width", "4", "--batch-size", "5", "--verbose", "0"]
+    for method, term in (
+        ("consistency", ["--teacher", "mean_teacher", "--consistency", "0.5"]),
+        ("supervised_strong", ["--strength", "0.3"]),
+    ):
+        out = tmp_path / method
+        argv = ["train", *common, "--method", method, "--output-dir", str(out), *term]
+        assert cli.main(argv) == 0
+        summary = json.loads((out / "summary.json").read_text())
+        model = keras_sslgan.load_model(str(out / "model.keras"))
+        assert (summary["method"], summary["steps"], model.training_step()) == (method, 2, 2)
+        assert keras_sslgan.read_class_names(str(out / "classifier.onnx")) == ["cats", "dogs"]
+        if method == "consistency":  # the flags reach compile()
+            assert (summary["teacher"], summary["consistency"]) == ("mean_teacher", 0.5)
+            assert model.consistency_teacher == "mean_teacher"
+            assert model.consistency_weight == 0.5
+        else:  # the labels through the strong view of --strength
+            strong = model.classifier_network.get_layer("strong_augmentation")
+            assert strong.layers[0].get_config()["factor"] == (0, 0.3)  # RandAugment's
+            assert summary["strength"] == 0.3
+    assert "training consistency on 4 labeled photos" in capsys.readouterr().out
+
+
+def test_train_command_refuses_terms_out_of_range_before_reading_files(tmp_path):
+    missing_files = str(tmp_path)  # no class folders: the flags are checked first
+    for flag, value, message in (
+        ("--threshold", "1.5", r"--threshold must be a number in \[0, 1\]. Received: 1.5"),
+        ("--strength", "0", r"--strength must be a number in \(0, 1\]. Received: 0.0"),
+        ("--consistency", "-1", "--consistency must be a number >= 0. Received: -1.0"),
+        ("--balance", "nan", "--balance must be a number >= 0. Received: nan"),
+    ):
+        with pytest.raises(SystemExit, match=message):
+            cli.main(["train", missing_files, flag, value])
+
+
 def test_train_command_help_reads_like_a_page(capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
@@ -152,5 +194,8 @@ def test_train_command_help_reads_like_a_page(capsys):
         "resuming:",
         "(default: 32)",
         "--tfds",
+        "--teacher {mean_teacher,pi,fixmatch}",
+        "(default: fixmatch)",
+        "methods:",
     ):
         assert part in text

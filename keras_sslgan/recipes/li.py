@@ -125,6 +125,7 @@ def li_mnist(
     pseudo_labeled_fraction=None,
     bad_batch_size=None,
     augmentation=None,
+    strong_augmentation=None,
     product_dtype="float32",
     seed=0,
     **settings,
@@ -166,6 +167,8 @@ def li_mnist(
         bad_batch_size: of `GoodBadGAN`.
         augmentation: `keras.layers.Layer` or `None`, the random views of the
             consistency term (`settings` `consistency_weight`, ...), on images in [0, 1].
+        strong_augmentation: `keras.layers.Layer` or `None`, FixMatch's strong view
+            (`consistency_teacher="fixmatch"`; `recipes.strong_augmentation`).
         product_dtype: `"float32"` or `"bfloat16"`, the dtype of the networks' matrix
             products (`networks.with_product_dtype`), as in `salimans_mnist`.
         seed: int or `None`: the model's noise and data order, and the noise layers.
@@ -268,6 +271,7 @@ def li_mnist(
         initialize_discriminator=card["initialize_discriminator"],
         preprocessing=keras.layers.Rescaling(1 / 255.0),
         augmentation=augmentation,
+        strong_augmentation=strong_augmentation,
         seed=seed,
     )
 
@@ -297,6 +301,7 @@ def li_mnist(
             10,
             preprocessing=common["preprocessing"],
             augmentation=augmentation,
+            strong_augmentation=strong_augmentation,
             seed=seed,
         )
         terms = {k: settings.get(k) or 0.0 for k in ("entropy_weight", "balance_weight")}

@@ -68,6 +68,7 @@ def salimans_mnist(
     balance_weight=0.0,
     density_model=None,
     augmentation=None,
+    strong_augmentation=None,
     product_dtype="float32",
     seed=0,
     **compile_kwargs,
@@ -111,6 +112,8 @@ def salimans_mnist(
         augmentation: `keras.layers.Layer` or `None`, the random views of the
             consistency term (`compile_kwargs` `consistency_weight`, ...), on images
             in [0, 1].
+        strong_augmentation: `keras.layers.Layer` or `None`, FixMatch's strong view
+            (`consistency_teacher="fixmatch"`; `recipes.strong_augmentation`).
         product_dtype: `"float32"` or `"bfloat16"`: the dtype of the networks' matrix
             products (`networks.with_product_dtype`; everything else stays float32).
             `networks.default_product_dtype()` says which suits this machine.
@@ -197,7 +200,12 @@ def salimans_mnist(
     preprocessing = keras.layers.Rescaling(1 / 255.0)
     if method == "supervised":
         model = SupervisedBaseline(
-            discriminator, 10, preprocessing=preprocessing, augmentation=augmentation, seed=seed
+            discriminator,
+            10,
+            preprocessing=preprocessing,
+            augmentation=augmentation,
+            strong_augmentation=strong_augmentation,
+            seed=seed,
         )
         model.compile(
             c_optimizer=d_optimizer,
@@ -214,6 +222,7 @@ def salimans_mnist(
         generated_batch_size=generated_batch_size,
         preprocessing=preprocessing,
         augmentation=augmentation,
+        strong_augmentation=strong_augmentation,
         seed=seed,
     )
     if method == "bad_gan":
