@@ -15,8 +15,9 @@ settings, so a drift of the machine touches all of them alike. Appends one recor
         --setting defaults= --setting intra1=TF_NUM_INTRAOP_THREADS=1
     python benchmarks/thread_speed.py --step conv32 --rounds 6 --census  # what differs
 
-With `--census` each process also reports its busiest threads' CPU seconds and the
-oneDNN kernels it created (`ONEDNN_VERBOSE=profile_create`), and `vcpu_probe.py` runs
+With `--census` each process also reports its busiest threads' CPU seconds, the
+oneDNN kernels it created (`ONEDNN_VERBOSE=profile_create`) and, for the conv step,
+how many threads were runnable every 20 ms (`RunnableThreads`); `vcpu_probe.py` runs
 before and after it (do the CPUs run at once, or share one core?), to set a slow
 process beside a fast one.
 """
@@ -63,8 +64,54 @@ def conv_worker(data_dir, steps, skip):
     size, model, dtype = 32, "ssl_gan", "bfloat16"
     built = conv_step_speed.example_model(size, model, dtype, seed=0)
     x_l, y_l, x_u = conv_step_speed.random_batches(size, steps, seed=0)
+    sampler = RunnableThreads() if os.environ.get(CENSUS_VARIABLE) else None
     seconds = seconds_per_step(built, x_l, y_l, x_u, steps)  # after 20 warm-up steps
-    print(json.dumps({"ms_per_step": 1e3 * seconds, "thread_seconds": thread_seconds()}))
+    figures = {"ms_per_step": 1e3 * seconds, "thread_seconds": thread_seconds()}
+    if sampler is not None:
+        figures["runnable_samples"] = sampler.stop()
+    print(json.dumps(figures))
+
+
+CENSUS_VARIABLE = "THREAD_SPEED_CENSUS"
+
+
+class RunnableThreads:
+    """Every 20 ms from its start, how many of this process's threads are runnable
+    (state R in `/proc/self/task/*/stat`) and on how many CPUs: `stop()` gives the
+    counts of samples with one runnable thread, with two or more on one CPU, and with
+    two or more on different CPUs."""
+
+    def __init__(self, interval=0.02):
+        import threading
+
+        self.counts = {"one": 0, "several on one CPU": 0, "several on several CPUs": 0}
+        self.running = True
+        self.interval = interval
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        while self.running:
+            time.sleep(self.interval)
+            cpus = []
+            for task in os.listdir("/proc/self/task"):
+                try:
+                    with open(f"/proc/self/task/{task}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[0] == "R":
+                    cpus.append(fields[36])  # the CPU it last ran on
+            if len(cpus) == 1:
+                self.counts["one"] += 1
+            elif cpus:
+                key = "several on one CPU" if len(set(cpus)) == 1 else "several on several CPUs"
+                self.counts[key] += 1
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        return dict(self.counts)
 
 
 def thread_seconds(top=6):
@@ -105,7 +152,8 @@ def run_process(data_dir, steps, skip, environment, step="mnist", census=False):
     also the busiest threads' CPU seconds and the oneDNN kernels it created."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--data-dir", data_dir]
     command += ["--steps", str(steps), "--skip", str(skip), "--step", step]
-    environment = {**environment, **({"ONEDNN_VERBOSE": "profile_create"} if census else {})}
+    if census:
+        environment = {**environment, "ONEDNN_VERBOSE": "profile_create", CENSUS_VARIABLE: "1"}
     done = subprocess.run(
         command, env={**os.environ, **environment}, capture_output=True, text=True, check=True
     )

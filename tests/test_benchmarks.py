@@ -1187,6 +1187,7 @@ def test_thread_speed_times_the_conv_step(tmp_path, monkeypatch):
     assert any(name.startswith("convolution ") for name in census["kernels"])
     assert census["thread_seconds"][0] > 0
     assert len(census["vcpu_ratio"]) == 2 and all(r > 0 for r in census["vcpu_ratio"])
+    assert sum(census["runnable_samples"].values()) > 0  # the step ran at least one thread
     with pytest.raises(SystemExit):  # the MNIST step needs MNIST's folder
         speed.main(["--data-dir", str(tmp_path / "missing")])
 
