@@ -93,15 +93,7 @@ class RunnableThreads:
     def sample(self):
         while self.running:
             time.sleep(self.interval)
-            cpus = []
-            for task in os.listdir("/proc/self/task"):
-                try:
-                    with open(f"/proc/self/task/{task}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if fields[0] == "R":
-                    cpus.append(fields[36])  # the CPU it last ran on
+            cpus = [fields[36] for fields in task_stats() if fields[0] == "R"]  # last CPU
             if len(cpus) == 1:
                 self.counts["one"] += 1
             elif cpus:
@@ -114,18 +106,23 @@ class RunnableThreads:
         return dict(self.counts)
 
 
-def thread_seconds(top=6):
-    """The CPU seconds (user + system) of this process's `top` busiest threads, most first
-    (`/proc/self/task/*/stat`; empty where there is no /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    busy = []
-    for task in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []:
+def task_stats():
+    """The fields after the name in `/proc/self/task/*/stat`, one list per thread of
+    this process (none where there is no /proc)."""
+    tasks = "/proc/self/task"
+    for task in os.listdir(tasks) if os.path.isdir(tasks) else []:
         try:
-            with open(f"/proc/self/task/{task}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"{tasks}/{task}/stat") as f:
+                yield f.read().rsplit(")", 1)[1].split()
         except OSError:  # the thread ended meanwhile
             continue
-        busy.append((int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
+
+
+def thread_seconds(top=6):
+    """The CPU seconds (user + system) of this process's `top` busiest threads, most
+    first."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    busy = [(int(fields[11]) + int(fields[12])) / ticks for fields in task_stats()]
     return sorted(busy, reverse=True)[:top]
 
 
@@ -137,10 +134,11 @@ def kernels(lines):
     counts, hits = {}, 0
     for line in lines:
         fields = line.split(",")
-        if not line.startswith("onednn_verbose") or "create:cache_hit" in fields:
-            hits += "create:cache_hit" in fields
+        if not line.startswith("onednn_verbose"):
             continue
-        if "create:cache_miss" in fields:
+        if "create:cache_hit" in fields:
+            hits += 1
+        elif "create:cache_miss" in fields:
             at = fields.index("create:cache_miss")
             name = f"{fields[at + 2]} {fields[at + 3]}"
             counts[name] = counts.get(name, 0) + 1
@@ -149,7 +147,8 @@ def kernels(lines):
 
 def run_process(data_dir, steps, skip, environment, step="mnist", census=False):
     """The worker's figures in a fresh process: `{"ms_per_step": ...}`, with `census`
-    also the busiest threads' CPU seconds and the oneDNN kernels it created."""
+    also the busiest threads' CPU seconds, the oneDNN kernels it created and (conv
+    step) the runnable-thread samples."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--data-dir", data_dir]
     command += ["--steps", str(steps), "--skip", str(skip), "--step", step]
     if census:
@@ -192,8 +191,9 @@ def main(argv=None):
     parser.add_argument(
         "--census",
         action="store_true",
-        help="also record each process's busiest threads (CPU seconds) and the oneDNN "
-        "kernels it created (ONEDNN_VERBOSE=profile_create)",
+        help="also record each process's busiest threads (CPU seconds), the oneDNN "
+        "kernels it created (ONEDNN_VERBOSE=profile_create), its runnable threads (conv "
+        "step) and vcpu_probe.py before and after it",
     )
     parser.add_argument("--label", default="")
     parser.add_argument(
