@@ -253,7 +253,7 @@ def front_page_family(row):
     classifier apart from the same classifier with the term."""
     if row_method(row) == "supervised":
         with_term = "--consistency-weight " in row
-        return "supervised + Mean Teacher (no GAN)" if with_term else "supervised only"
+        return CONSISTENCY_ONLY if with_term else "supervised only"
     return METHOD_NAMES.get(row_method(row), row_method(row))
 
 
@@ -269,11 +269,14 @@ def current_rows(rows):
     return {row for _, row in newest.values()}
 
 
+CONSISTENCY_ONLY = "supervised + consistency (no GAN)"
+
+
 def front_page_table(results, defaults, labels=(20, 100)):
     """Markdown for README's front page: per method (`front_page_family`), at each of
     `labels`, the best mean test accuracy of the current equal-compute rows (mean ± std,
-    n, and whether the consistency term made it), beside the published figure; `None`
-    without a budget run."""
+    n, and the consistency term's teacher where the term made it), beside the published
+    figure; `None` without a budget run."""
     runs = summary_runs(results, defaults)
     if not runs:
         return None
@@ -286,7 +289,7 @@ def front_page_table(results, defaults, labels=(20, 100)):
         + " |",
         "|---|" + "---:|---:|" * len(labels),
     ]
-    order = [*METHOD_NAMES.values(), "supervised + Mean Teacher (no GAN)"]
+    order = [*METHOD_NAMES.values(), CONSISTENCY_ONLY]
     for family in sorted({front_page_family(r) for r in rows}, key=order.index):
         cells = []
         for n in labels:
@@ -303,8 +306,10 @@ def front_page_table(results, defaults, labels=(20, 100)):
                 cells.append("not run")
             else:
                 _, accs, row = best
-                term = "--consistency-weight " in row and row_method(row) != "supervised"
-                cells.append(mean_and_spread(accs)[:-1] + (", + Mean Teacher)" if term else ")"))
+                term = "--consistency-weight " in row
+                cells.append(
+                    mean_and_spread(accs)[:-1] + (f", + {row_teacher(row)})" if term else ")")
+                )
             cells.append(published.get(family, {}).get(n, ""))
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -13,7 +13,11 @@ The MNIST tables are `mnist_table.py`'s and the cats-vs-dogs test table
   `cats-dogs-validation` (`cats_dogs_validation_runs.jsonl`): the runs that chose
   settings, with their final validation accuracy;
 - `mnist-reference-budget` (`reference_runs.jsonl`): FM-GAN at the published budget;
-- `streaming` (`streaming_runs.jsonl`): photos streamed from disk against arrays.
+- `streaming` (`streaming_runs.jsonl`): photos streamed from disk against arrays;
+- `speed-primitives` (`thread_speed_runs.jsonl`, records made with `--primitives`, and
+  `primitive_alone_runs.jsonl`): the heaviest oneDNN primitives of the latest such
+  record, median ms per execution in the step under each setting, and alone in a
+  process (`primitive_alone.py`) where measured.
 
     python benchmarks/tables.py
 """
@@ -163,10 +167,64 @@ def streaming_table(runs):
     return "\n".join(lines)
 
 
+def primitives_table(runs, alone_runs=(), top=12):
+    """`| primitive | executions per step | median ms under each setting | alone |` for
+    the `top` primitives by time per step in the first setting of the latest record made
+    with `--primitives` (each figure: the median over that setting's processes of each
+    process's median execution); "alone": the median over processes of the latest
+    `primitive_alone.py` record timing that convolution, per setting."""
+    made = [r for r in runs if "primitives" in r]
+    if not made:
+        return "No record made with `--primitives` yet."
+    run = made[-1]
+    settings = list(run["primitives"])
+    per_setting = {}
+    for setting in settings:
+        merged = {}
+        for process in run["primitives"][setting]:
+            for name, (executions, ms) in process.items():
+                merged.setdefault(name, []).append((executions, ms))
+        per_setting[setting] = merged
+    first = per_setting[settings[0]]
+    steps = run["steps"] + (20 if run["step"] == "conv32" else 0)  # and its warm-up
+    heaviest = sorted(first, key=lambda n: -np.median([e * m for e, m in first[n]]))[:top]
+    where = f"{run['machine']}, {run['date']}, {run.get('label', '')}".rstrip(", ")
+    alone = {}  # "PROPAGATION:PROBLEM" -> {setting: [ms per process]}, the latest wins
+    for record in alone_runs:
+        for setting, problems in record["ms_alone"].items():
+            for problem, values in problems.items():
+                alone.setdefault(problem, {})[setting] = values
+    alone_settings = list(dict.fromkeys(s for timed in alone.values() for s in timed))
+    head = " | ".join(f"{s} (ms)" for s in settings)
+    head += "".join(f" | alone, {s} (ms)" for s in alone_settings)
+    columns = len(settings) + len(alone_settings)
+    lines = [
+        f"Record: {where}; {run['rounds']} processes per setting.",
+        "",
+        f"| primitive (kind, implementation, propagation, problem) | per step | {head} |",
+        "|---|---:|" + "---:|" * columns,
+    ]
+    for name in heaviest:
+        per_step = np.median([e for e, _ in first[name]]) / steps
+        cells = []
+        for setting in settings:
+            values = [m for _, m in per_setting[setting].get(name, [])]
+            cells.append(f"{np.median(values):.2f}" if values else "-")
+        kind, implementation, propagation, problem = name.split(" ")
+        timed = alone.get(f"{propagation}:{problem}", {})
+        for setting in alone_settings:
+            values = timed.get(setting)
+            cells.append(f"{np.median(values):.2f}" if values else "-")
+        label = f"{kind} `{implementation}` {propagation} `{problem}`"
+        lines.append(f"| {label} | {per_step:.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 BLOCKS = {
     "speed-conv-step": ("conv_step_runs", speed_table),
     "speed-pytorch-step": ("pytorch_step_runs", speed_table),
     "speed-threads": ("thread_speed_runs", speed_table),
+    "speed-primitives": (("thread_speed_runs", "primitive_alone_runs"), primitives_table),
     "bfloat16-accuracy": ("bfloat16_runs", bfloat16_table),
     "mnist-consistency-validation": (
         "mnist_consistency_validation_runs",
@@ -183,8 +241,9 @@ def main(argv=None):
     parser.add_argument("--records", default=os.path.join(ROOT, "benchmarks"))
     parser.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args(argv)
-    for marker, (name, make) in BLOCKS.items():
-        write_block(make(records(name, args.records)), args.benchmarks_md, marker)
+    for marker, (names, make) in BLOCKS.items():
+        names = (names,) if isinstance(names, str) else names
+        write_block(make(*(records(n, args.records) for n in names)), args.benchmarks_md, marker)
         print(f"wrote the {marker} block of {args.benchmarks_md}")
 
 

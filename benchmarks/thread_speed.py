@@ -14,12 +14,19 @@ settings, so a drift of the machine touches all of them alike. Appends one recor
     python benchmarks/thread_speed.py --step conv32 --rounds 5 \
         --setting defaults= --setting intra1=TF_NUM_INTRAOP_THREADS=1
     python benchmarks/thread_speed.py --step conv32 --rounds 6 --census  # what differs
+    python benchmarks/thread_speed.py --step conv32 --rounds 3 --primitives \
+        --setting defaults= --setting intra1=TF_NUM_INTRAOP_THREADS=1
 
 With `--census` each process also reports its busiest threads' CPU seconds, the
 oneDNN kernels it created (`ONEDNN_VERBOSE=profile_create`) and, for the conv step,
 how many threads were runnable every 20 ms (`RunnableThreads`); `vcpu_probe.py` runs
 before and after it (do the CPUs run at once, or share one core?), to set a slow
 process beside a fast one.
+
+With `--primitives` each process also reports the median milliseconds of each oneDNN
+primitive's executions (`ONEDNN_VERBOSE=profile_exec`): set beside a process with one
+intra-op thread, it says which primitives of a default process run at the one-thread
+pace.
 """
 
 import argparse
@@ -145,14 +152,37 @@ def kernels(lines):
     return dict(sorted(counts.items()), **{"cache hits": hits})
 
 
-def run_process(data_dir, steps, skip, environment, step="mnist", census=False):
+def exec_times(lines):
+    """`{"convolution brg_conv_fwd:avx512_core_bf16 forward_training mb100_ic3oc64...":
+    [executions, median ms], ...}`: each oneDNN primitive a process ran, by kind,
+    implementation, propagation kind and problem, from its `ONEDNN_VERBOSE=profile_exec`
+    lines (`onednn_verbose,v1,primitive,exec,cpu,KIND,IMPL,PROP,MEMORY,ATTR,ALG,PROBLEM,MS`).
+    Primitives alike in all four but their memory layouts share one entry."""
+    times = {}
+    for line in lines:
+        fields = line.strip().split(",")
+        if not line.startswith("onednn_verbose") or "exec" not in fields[:4]:
+            continue
+        at = fields.index("exec")
+        kind, implementation, propagation = fields[at + 2 : at + 5]
+        name = f"{kind} {implementation} {propagation} {fields[-2]}"
+        times.setdefault(name, []).append(float(fields[-1]))
+    return {name: [len(ms), statistics.median(ms)] for name, ms in sorted(times.items())}
+
+
+def run_process(data_dir, steps, skip, environment, step="mnist", census=False, primitives=False):
     """The worker's figures in a fresh process: `{"ms_per_step": ...}`, with `census`
     also the busiest threads' CPU seconds, the oneDNN kernels it created and (conv
-    step) the runnable-thread samples."""
+    step) the runnable-thread samples, with `primitives` each oneDNN primitive's
+    executions and median ms."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--data-dir", data_dir]
     command += ["--steps", str(steps), "--skip", str(skip), "--step", step]
+    wanted = (("profile_create", census), ("profile_exec", primitives))
+    verbose = [flag for flag, on in wanted if on]
+    if verbose:
+        environment = {**environment, "ONEDNN_VERBOSE": ",".join(verbose)}
     if census:
-        environment = {**environment, "ONEDNN_VERBOSE": "profile_create", CENSUS_VARIABLE: "1"}
+        environment = {**environment, CENSUS_VARIABLE: "1"}
     done = subprocess.run(
         command, env={**os.environ, **environment}, capture_output=True, text=True, check=True
     )
@@ -162,6 +192,8 @@ def run_process(data_dir, steps, skip, environment, step="mnist", census=False):
         figures["kernels"] = kernels(lines)
     else:
         figures.pop("thread_seconds", None)
+    if primitives:
+        figures["primitives"] = exec_times(lines)
     return figures
 
 
@@ -195,6 +227,12 @@ def main(argv=None):
         "kernels it created (ONEDNN_VERBOSE=profile_create), its runnable threads (conv "
         "step) and vcpu_probe.py before and after it",
     )
+    parser.add_argument(
+        "--primitives",
+        action="store_true",
+        help="also record each oneDNN primitive's executions and median ms "
+        "(ONEDNN_VERBOSE=profile_exec)",
+    )
     parser.add_argument("--label", default="")
     parser.add_argument(
         "--results", default=os.path.join(ROOT, "benchmarks", "thread_speed_runs.jsonl")
@@ -209,12 +247,21 @@ def main(argv=None):
     settings = dict(parse_setting(s) for s in args.setting or ["defaults="])
     figures = {name: [] for name in settings}
     census = {name: [] for name in settings}
+    primitives = {name: [] for name in settings}
     for round_index in range(args.rounds):
         for name, environment in settings.items():
             before = vcpu_ratio() if args.census else None
             process = run_process(
-                args.data_dir, args.steps, args.skip, environment, args.step, args.census
+                args.data_dir,
+                args.steps,
+                args.skip,
+                environment,
+                args.step,
+                args.census,
+                args.primitives,
             )
+            if args.primitives:
+                primitives[name].append(process.pop("primitives"))
             if args.census:
                 process["vcpu_ratio"] = [before, vcpu_ratio()]  # before and after it
             figures[name].append(process.pop("ms_per_step"))
@@ -231,6 +278,8 @@ def main(argv=None):
     record.update(settings=settings, ms_per_step=figures)
     if args.census:
         record.update(census=census)
+    if args.primitives:
+        record.update(primitives=primitives)
     append_result(args.results, record)
     return record
 

@@ -3,6 +3,7 @@
 import collections
 import json
 import os
+import re
 
 import keras
 import numpy as np
@@ -560,14 +561,17 @@ def test_mnist_table_front_page_takes_the_best_current_row_per_method(mnist_run,
         }
 
     term = {"consistency_weight": 10.0, "translate": 0.1}
+    fixmatch = {**term, "consistency_teacher": "fixmatch"}
     runs = [
         run("fm_gan", 100, 0.99, version="0.8.0"),  # superseded by 0.9.0's 0.97
         run("fm_gan", 100, 0.97),
         run("fm_gan", 100, 0.95, **term),
         run("fm_gan", 20, 0.6),
         run("fm_gan", 20, 0.8, **term),
+        run("fm_gan", 100, 0.96, **fixmatch),
         run("supervised", 20, 0.5),
         run("supervised", 20, 0.85, **term),
+        run("supervised", 100, 0.9, **fixmatch),
     ]
     lines = table.front_page_table(runs, defaults).splitlines()
     assert lines[0] == (
@@ -578,7 +582,10 @@ def test_mnist_table_front_page_takes_the_best_current_row_per_method(mnist_run,
         "| FM-GAN | 80.00 (n=1, + Mean Teacher) | 83.23 ± 4.52 | 97.00 (n=1) | 99.07 ± 0.07 |"
     )
     assert lines[3] == "| supervised only | 50.00 (n=1) |  | not run |  |"
-    assert lines[4] == "| supervised + Mean Teacher (no GAN) | 85.00 (n=1) |  | not run |  |"
+    assert lines[4] == (  # each cell names the teacher of its best row
+        "| supervised + consistency (no GAN) | 85.00 (n=1, + Mean Teacher) |  "
+        "| 90.00 (n=1, + FixMatch) |  |"
+    )
     assert len(lines) == 5
     assert table.front_page_table(runs[:0], defaults) is None
 
@@ -1155,6 +1162,82 @@ def test_thread_speed_counts_the_onednn_kernels_a_process_created(monkeypatch):
     assert 1 <= len(busiest) <= 3 and busiest == sorted(busiest, reverse=True)
 
 
+def test_thread_speed_times_each_onednn_primitive_and_tables_compare_settings(monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    tables = load_benchmark("tables", monkeypatch)
+    exec_line = (
+        "onednn_verbose,v1,primitive,exec,cpu,convolution,jit_bf16:avx512_core_bf16,"
+        "backward_weights,src:bf16::blocked:acdb::f0 wei:bf16,attr-scratchpad:user,"
+        "alg:convolution_direct,mb100_ic64oc128_ih16oh8kh4sh2dh0ph1_iw16ow8kw4sw2dw0pw1,{}"
+    )
+    lines = [
+        "onednn_verbose,v1,info,cpu,runtime:threadpool,nthr:2",
+        exec_line.format("17.0"),
+        exec_line.format("15.0"),
+        exec_line.format("30.0"),
+        exec_line.replace("src:bf16::blocked:acdb", "src:bf16::blocked:abcd").format("16.0"),
+        "onednn_verbose,v1,primitive,exec,cpu,reorder,jit:uni,undef,src:f32,,,4x3,0.5",
+        "onednn_verbose,v1,primitive,create:cache_miss,cpu,reorder,jit:uni,undef,src:f32,,,4x3,9",
+        '{"ms_per_step": 1.0}',
+    ]
+    conv = "convolution jit_bf16:avx512_core_bf16 backward_weights " + (
+        "mb100_ic64oc128_ih16oh8kh4sh2dh0ph1_iw16ow8kw4sw2dw0pw1"
+    )
+    # layouts alike share one entry: median of 17, 15, 30, 16 = 16.5
+    assert speed.exec_times(lines) == {conv: [4, 16.5], "reorder jit:uni undef 4x3": [1, 0.5]}
+    record = {
+        "machine": "a CPU", "date": "2026-12-07", "label": "census", "steps": 2, "step": "conv32",
+        "rounds": 2, "primitives": {
+            "defaults": [{conv: [44, 10.0], "reorder jit:uni undef 4x3": [22, 1.0]},
+                         {conv: [44, 14.0], "reorder jit:uni undef 4x3": [22, 3.0]}],
+            "intra1": [{conv: [44, 20.0]}, {conv: [44, 22.0]}],
+        },
+    }  # fmt: skip
+    alone = [
+        {"ms_alone": {"defaults": {f"backward_weights:{conv.split()[-1]}": [9.0, 99.0]}}},
+        {"ms_alone": {"defaults": {f"backward_weights:{conv.split()[-1]}": [8.0, 10.0]}}},
+    ]  # the latest record of a problem counts
+    table = tables.primitives_table([{"ms_per_step": {}}, record], alone)
+    rows = [line for line in table.splitlines() if line.startswith("| convolution")]
+    rows += [line for line in table.splitlines() if line.startswith("| reorder")]
+    assert "a CPU, 2026-12-07, census; 2 processes per setting" in table
+    assert "| defaults (ms) | intra1 (ms) | alone, defaults (ms) |" in table
+    assert rows[0].endswith("| 2 | 12.00 | 21.00 | 9.00 |")  # 44 executions over 22 steps
+    assert rows[1].endswith("| 1 | 2.00 | - | - |")  # no reorder ran with one thread
+    assert tables.primitives_table([{"ms_per_step": {}}]).startswith("No record")
+
+
+def test_primitive_alone_reads_onednn_problems_and_times_one(monkeypatch, tmp_path):
+    alone = load_benchmark("primitive_alone", monkeypatch)
+    assert alone.parse_problem(
+        "backward_weights:mb300_ic32oc64_ih16oh16kh3sh1dh0ph1_iw16ow16kw3sw1dw0pw1"
+    ) == ("backward_weights", [300, 16, 16, 32], [3, 3, 32, 64], [300, 16, 16, 64], (1, 1), "SAME")
+    assert (
+        alone.parse_problem(  # 16 = ceil(32 / 2): SAME, padded at the end only
+            "forward_training:mb2_ic32oc32_ih32oh16kh3sh2dh0ph0_iw32ow16kw3sw2dw0pw0"
+        )[-1]
+        == "SAME"
+    )
+    assert (
+        alone.parse_problem(  # 6 = (8 - 3) / 1 + 1: VALID
+            "backward_data:mb3_ic64oc128_ih8oh6kh3sh1dh0ph0_iw8ow6kw3sw1dw0pw0"
+        )[-1]
+        == "VALID"
+    )
+    for wrong in (
+        "sideways:mb3_ic64oc128_ih8oh6kh3sh1dh0ph0_iw8ow6kw3sw1dw0pw0",  # no such propagation
+        "backward_data:mb3_ic64oc128_ih8oh6kh3sh1dh1ph0_iw8ow6kw3sw1dw1pw0",  # dilated
+        "backward_data:mb3_ic64oc128_ih8oh7kh3sh1dh0ph0_iw8ow7kw3sw1dw0pw0",  # neither
+    ):
+        with pytest.raises(ValueError, match=re.escape(repr(wrong))):
+            alone.parse_problem(wrong)
+    with pytest.raises(SystemExit):
+        alone.main(["--problem", "sideways:mb3"])
+    for propagation in alone.PROPAGATIONS:  # each runs, in this process
+        problem = f"{propagation}:mb2_ic3oc4_ih8oh4kh3sh2dh0ph0_iw8ow4kw3sw2dw0pw0"
+        assert alone.time_alone(problem, repeats=2) > 0
+
+
 def test_vcpu_probe_compares_one_loop_per_cpu_with_one_alone(monkeypatch):
     probe = load_benchmark("vcpu_probe", monkeypatch)
     result = probe.main(["--seconds", "0.2"])
@@ -1181,8 +1264,10 @@ def test_thread_speed_times_the_conv_step(tmp_path, monkeypatch):
     speed = load_benchmark("thread_speed", monkeypatch)
     argv = ["--step", "conv32", "--steps", "2", "--rounds", "1", "--setting", "intra1="
             "TF_NUM_INTRAOP_THREADS=1", "--results", str(tmp_path / "r.jsonl")]  # fmt: skip
-    record = speed.main(argv + ["--census"])
+    record = speed.main(argv + ["--census", "--primitives"])  # both kinds of verbose line
     assert record["step"] == "conv32" and record["ms_per_step"]["intra1"][0] > 0
+    (primitives,) = record["primitives"]["intra1"]
+    assert any(n.startswith("convolution ") and e >= 22 for n, (e, _) in primitives.items())
     (census,) = record["census"]["intra1"]
     assert any(name.startswith("convolution ") for name in census["kernels"])
     assert census["thread_seconds"][0] > 0
