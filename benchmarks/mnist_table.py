@@ -247,6 +247,9 @@ def summary_table(results, defaults, labels=(20, 50, 100, 200)):
     return "\n".join(lines)
 
 
+CONSISTENCY_ONLY = "supervised + consistency (no GAN)"  # the README row of that name
+
+
 def front_page_family(row):
     """The README's row for a `describe` string: the method by name, the consistency
     term folded in (`FM-GAN` for FM-GAN with or without it), the labels-alone
@@ -267,9 +270,6 @@ def current_rows(rows):
         if settings not in newest or number > newest[settings][0]:
             newest[settings] = (number, row)
     return {row for _, row in newest.values()}
-
-
-CONSISTENCY_ONLY = "supervised + consistency (no GAN)"
 
 
 def front_page_table(results, defaults, labels=(20, 100)):
