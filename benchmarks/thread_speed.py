@@ -23,6 +23,10 @@ how many threads were runnable every 20 ms (`RunnableThreads`); `vcpu_probe.py` 
 before and after it (do the CPUs run at once, or share one core?), to set a slow
 process beside a fast one.
 
+`THREAD_SPEED_PIN=N` in a setting (conv step) pins the N threads busiest during 20
+steps, each to one CPU, dealt over the CPUs in turn: does a fixed placement
+of the compute threads make or remove the slow mode?
+
 With `--primitives` each process also reports the median milliseconds of each oneDNN
 primitive's executions (`ONEDNN_VERBOSE=profile_exec`): set beside a process with one
 intra-op thread, it says which primitives of a default process run at the one-thread
@@ -72,6 +76,11 @@ def conv_worker(data_dir, steps, skip):
     built = conv_step_speed.example_model(size, model, dtype, seed=0)
     x_l, y_l, x_u = conv_step_speed.random_batches(size, steps, seed=0)
     sampler = RunnableThreads() if os.environ.get(CENSUS_VARIABLE) else None
+    pinned = int(os.environ.get(PIN_VARIABLE, "0"))
+    if pinned:  # the threads that compute during 20 steps, by their CPU time then
+        before = cpu_ticks()
+        built.fit((x_l, y_l), x_u[:2000], batch_size=100, epochs=1, verbose=0)
+        pin_busiest(pinned, before)
     seconds = seconds_per_step(built, x_l, y_l, x_u, steps)  # after 20 warm-up steps
     figures = {"ms_per_step": 1e3 * seconds, "thread_seconds": thread_seconds()}
     if sampler is not None:
@@ -80,6 +89,34 @@ def conv_worker(data_dir, steps, skip):
 
 
 CENSUS_VARIABLE = "THREAD_SPEED_CENSUS"
+PIN_VARIABLE = "THREAD_SPEED_PIN"
+
+
+def alternate_cpus(threads, cpus):
+    """`{thread: cpu}`: the threads, busiest first, dealt over the CPUs in turn."""
+    cpus = sorted(cpus)
+    return {thread: cpus[i % len(cpus)] for i, thread in enumerate(threads)}
+
+
+def cpu_ticks():
+    """`{thread id: CPU time (user + system, in clock ticks)}` for this process."""
+    return {thread: int(fields[11]) + int(fields[12]) for thread, fields in task_stats()}
+
+
+def busiest(before, after, count):
+    """The `count` thread ids whose CPU ticks grew most from `before` to `after` (a
+    thread new in `after` counts from 0), most first."""
+    gained = {thread: ticks - before.get(thread, 0) for thread, ticks in after.items()}
+    return sorted(gained, key=gained.get, reverse=True)[:count]
+
+
+def pin_busiest(count, since):
+    """Pins this process's `count` threads busiest since `cpu_ticks()` gave `since`,
+    each to one CPU, dealt over the CPUs it may use in turn; the other threads stay
+    free."""
+    threads = busiest(since, cpu_ticks(), count)
+    for thread, cpu in alternate_cpus(threads, os.sched_getaffinity(0)).items():
+        os.sched_setaffinity(thread, {cpu})
 
 
 class RunnableThreads:
@@ -100,7 +137,7 @@ class RunnableThreads:
     def sample(self):
         while self.running:
             time.sleep(self.interval)
-            cpus = [fields[36] for fields in task_stats() if fields[0] == "R"]  # last CPU
+            cpus = [fields[36] for _, fields in task_stats() if fields[0] == "R"]  # last CPU
             if len(cpus) == 1:
                 self.counts["one"] += 1
             elif cpus:
@@ -114,13 +151,13 @@ class RunnableThreads:
 
 
 def task_stats():
-    """The fields after the name in `/proc/self/task/*/stat`, one list per thread of
-    this process (none where there is no /proc)."""
+    """`(thread id, fields)` for each thread of this process: the fields after the name
+    in `/proc/self/task/*/stat` (none where there is no /proc)."""
     tasks = "/proc/self/task"
     for task in os.listdir(tasks) if os.path.isdir(tasks) else []:
         try:
             with open(f"{tasks}/{task}/stat") as f:
-                yield f.read().rsplit(")", 1)[1].split()
+                yield int(task), f.read().rsplit(")", 1)[1].split()
         except OSError:  # the thread ended meanwhile
             continue
 
@@ -129,7 +166,7 @@ def thread_seconds(top=6):
     """The CPU seconds (user + system) of this process's `top` busiest threads, most
     first."""
     ticks = os.sysconf("SC_CLK_TCK")
-    busy = [(int(fields[11]) + int(fields[12])) / ticks for fields in task_stats()]
+    busy = [t / ticks for t in cpu_ticks().values()]
     return sorted(busy, reverse=True)[:top]
 
 

@@ -32,7 +32,7 @@ from keras_sslgan.methods import (
 from keras_sslgan.saving import load_model
 from keras_sslgan.schedules import HoldThenLinearDecay, HoldThenStepDecay
 
-__version__ = "0.3.0.dev12"
+__version__ = "0.3.0.dev13"
 
 __all__ = [
     "BadGAN",

@@ -4,6 +4,7 @@ import collections
 import json
 import os
 import re
+import threading
 
 import keras
 import numpy as np
@@ -1138,6 +1139,18 @@ def test_thread_speed_reads_its_settings(monkeypatch):
     )
 
 
+def test_thread_speed_deals_the_busiest_threads_over_the_cpus(monkeypatch):
+    speed = load_benchmark("thread_speed", monkeypatch)
+    assert speed.alternate_cpus([41, 7, 12, 9, 30], {3, 1}) == {41: 1, 7: 3, 12: 1, 9: 3, 30: 1}
+    assert speed.alternate_cpus([5], {0, 1}) == {5: 0}
+    threads = dict(speed.task_stats())
+    assert threading.get_native_id() in threads  # this thread, by its id
+    assert all(len(fields) > 36 for fields in threads.values())  # up to the last CPU
+    # the main thread's CPU time before the steps does not count; a new thread from 0
+    assert speed.busiest({1: 900, 2: 5, 4: 0}, {1: 901, 2: 50, 3: 20, 4: 1}, 2) == [2, 3]
+    assert set(speed.cpu_ticks()) == set(threads)
+
+
 def test_thread_speed_counts_the_onednn_kernels_a_process_created(monkeypatch):
     speed = load_benchmark("thread_speed", monkeypatch)
     conv = (
@@ -1262,8 +1275,9 @@ def test_thread_speed_times_each_setting_in_fresh_processes(data_dir, tmp_path, 
 @pytest.mark.slow  # one fresh process, 22 conv steps
 def test_thread_speed_times_the_conv_step(tmp_path, monkeypatch):
     speed = load_benchmark("thread_speed", monkeypatch)
-    argv = ["--step", "conv32", "--steps", "2", "--rounds", "1", "--setting", "intra1="
-            "TF_NUM_INTRAOP_THREADS=1", "--results", str(tmp_path / "r.jsonl")]  # fmt: skip
+    setting = "intra1=TF_NUM_INTRAOP_THREADS=1,THREAD_SPEED_PIN=2"  # and pinned after 20 steps
+    argv = ["--step", "conv32", "--steps", "2", "--rounds", "1", "--setting", setting,
+            "--results", str(tmp_path / "r.jsonl")]  # fmt: skip
     record = speed.main(argv + ["--census", "--primitives"])  # both kinds of verbose line
     assert record["step"] == "conv32" and record["ms_per_step"]["intra1"][0] > 0
     (primitives,) = record["primitives"]["intra1"]
