@@ -116,7 +116,10 @@ def pin_busiest(count, since):
     free."""
     threads = busiest(since, cpu_ticks(), count)
     for thread, cpu in alternate_cpus(threads, os.sched_getaffinity(0)).items():
-        os.sched_setaffinity(thread, {cpu})
+        try:
+            os.sched_setaffinity(thread, {cpu})
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
 
 
 class RunnableThreads:
@@ -282,6 +285,13 @@ def main(argv=None):
     if args.step == "mnist" and not os.path.isdir(args.data_dir):
         parser.error(f"--data-dir must be MNIST's folder. Received: {args.data_dir!r}")
     settings = dict(parse_setting(s) for s in args.setting or ["defaults="])
+    for name, environment in settings.items():
+        pin = environment.get(PIN_VARIABLE)
+        if pin is not None and (args.step != "conv32" or not pin.isdigit()):
+            parser.error(
+                f"{PIN_VARIABLE} takes a count of threads and --step conv32. "
+                f"Received: {pin!r} in setting {name!r} with --step {args.step!r}"
+            )
     figures = {name: [] for name in settings}
     census = {name: [] for name in settings}
     primitives = {name: [] for name in settings}

@@ -1149,6 +1149,10 @@ def test_thread_speed_deals_the_busiest_threads_over_the_cpus(monkeypatch):
     # the main thread's CPU time before the steps does not count; a new thread from 0
     assert speed.busiest({1: 900, 2: 5, 4: 0}, {1: 901, 2: 50, 3: 20, 4: 1}, 2) == [2, 3]
     assert set(speed.cpu_ticks()) == set(threads)
+    for argv in (["--step", "conv32", "--setting", "p=THREAD_SPEED_PIN=four"],
+                 ["--data-dir", ".", "--setting", "p=THREAD_SPEED_PIN=4"]):  # fmt: skip
+        with pytest.raises(SystemExit):  # refused before any process starts
+            speed.main(argv)
 
 
 def test_thread_speed_counts_the_onednn_kernels_a_process_created(monkeypatch):
