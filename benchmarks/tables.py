@@ -56,6 +56,12 @@ def speed_table(runs):
     return "\n".join(lines)
 
 
+def latest_speed_table(runs):
+    """`speed_table` of the last record alone: the current run, the earlier ones kept
+    in their records."""
+    return speed_table(runs[-1:])
+
+
 def bfloat16_table(runs):
     """The main job's test accuracy per seed, per product dtype and commit (a seed run
     twice at one commit counts once: the last record)."""
@@ -223,7 +229,7 @@ def primitives_table(runs, alone_runs=(), top=12):
 BLOCKS = {
     "speed-conv-step": ("conv_step_runs", speed_table),
     "speed-pytorch-step": ("pytorch_step_runs", speed_table),
-    "speed-threads": ("thread_speed_runs", speed_table),
+    "speed-threads": ("thread_speed_runs", latest_speed_table),
     "speed-primitives": (("thread_speed_runs", "primitive_alone_runs"), primitives_table),
     "bfloat16-accuracy": ("bfloat16_runs", bfloat16_table),
     "mnist-consistency-validation": (

@@ -603,6 +603,7 @@ def test_small_tables_come_from_their_records(monkeypatch):
         "| m, d, after round 2 | a | 2.0 | 2.0 |",
         "| m, d, threads | b | 2.0 | 3.0, 1.0, 2.0 |",
     ]
+    assert tables.latest_speed_table(speed).splitlines()[2:] == [lines[-1]]  # the last alone
     common = {"machine": "m", "outputs_in_float32": True, "commit": "c"}
     bfloat16 = [
         dict(common, product_dtype="bfloat16", seed=0, test_accuracy=0.9),
